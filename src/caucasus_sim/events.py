@@ -1,0 +1,235 @@
+"""Events and the CAMEO catalog.
+
+An event is (date, CAMEO code, source, target, magnitude, note). Its Goldstein weight
+and the tie channels it hits come from the CAMEO typology (package data) and the
+configurable catalog; the catalog also marks which event types create grievance and
+which resolve it. Every CAMEO code resolves, so an event-data export can drive the model.
+
+Precedence, most specific first:
+- Goldstein weight: catalog entry (longest matching code prefix) > the event's own
+  `goldstein` (e.g. a timeline column) > the Goldstein table.
+- channels: the event's own `channels` > catalog entry (longest matching prefix; the
+  default catalog gives every CAMEO root one).
+- grievance and resolves: catalog entry (longest matching prefix), else 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .schema import CHANNELS, ConfigError, check_cameo, parse_date
+
+TIMELINE_REQUIRED = ("date", "source", "target", "cameo")
+TIMELINE_OPTIONAL = (
+    "id", "date_precision", "goldstein", "magnitude", "channels", "description", "citation",
+)
+
+
+@functools.cache
+def cameo_table() -> dict[str, tuple[str, float]]:
+    """CAMEO code -> (description, Goldstein weight), from the package data."""
+    data = resources.files("caucasus_sim") / "data"
+    desc = {}
+    with (data / "CAMEO.eventcodes.txt").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            desc[row["CAMEOEVENTCODE"].strip()] = row["EVENTDESCRIPTION"].strip()
+    table = {}
+    with (data / "CAMEO.goldsteinscale.txt").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            code = row["CAMEOEVENTCODE"].strip()
+            table[code] = (desc.get(code, ""), float(row["GOLDSTEINSCALE"]))
+    return table
+
+
+@dataclass(frozen=True)
+class EventType:
+    """What an event of one CAMEO code does, once the catalog is applied."""
+
+    cameo: str
+    goldstein: float
+    channels: tuple[str, ...]
+    grievance: float
+    resolves: float
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event between two actors, resolved against the catalog."""
+
+    id: str
+    date: dt.date
+    source: str
+    target: str
+    kind: EventType
+    magnitude: float = 1.0
+    origin: str = "timeline"  # timeline | scenario | path
+    description: str = ""
+    citation: str = ""
+
+
+class Catalog:
+    """Resolves CAMEO codes to event types using the configured catalog entries."""
+
+    def __init__(self, entries) -> None:
+        self._entries = {str(k): v for k, v in dict(entries).items()}
+
+    def _lookup(self, code: str, field: str):
+        for n in range(len(code), 1, -1):
+            entry = self._entries.get(code[:n])
+            if entry is not None and entry[field] is not None:
+                return entry[field]
+        return None
+
+    def resolve(self, cameo: str, goldstein=None, channels=None) -> EventType:
+        cameo = str(cameo)
+        check_cameo(cameo, "event")
+        g = self._lookup(cameo, "goldstein")
+        if g is None:
+            g = goldstein if goldstein is not None else cameo_table()[cameo][1]
+        chans = channels if channels else self._lookup(cameo, "channels")
+        if chans is None:
+            raise ConfigError(
+                f"catalog: no channels for CAMEO code {cameo!r} or its root {cameo[:2]!r}; "
+                "give the root an entry with channels"
+            )
+        return EventType(
+            cameo=cameo,
+            goldstein=float(g),
+            channels=tuple(c for c in CHANNELS if c in list(chans)),
+            grievance=float(self._lookup(cameo, "grievance") or 0.0),
+            resolves=float(self._lookup(cameo, "resolves") or 0.0),
+        )
+
+
+def _timeline_path(spec: str) -> tuple[Path | None, object]:
+    if spec.startswith("package:"):
+        name = spec.removeprefix("package:")
+        res = resources.files("caucasus_sim") / "data" / name
+        if "/" in name or not res.is_file():
+            raise ConfigError(f"scenario.timeline: no packaged timeline {name!r}")
+        return None, res
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"scenario.timeline: file {spec!r} not found (from {Path.cwd()})")
+    return path, path
+
+
+def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]:
+    """Read a timeline CSV (the format of the packaged timeline) into events."""
+    _, res = _timeline_path(spec)
+    with res.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in TIMELINE_REQUIRED if c not in header]
+        if missing:
+            raise ConfigError(
+                f"scenario.timeline {spec!r}: missing column {missing[0]!r}; "
+                f"required columns are {', '.join(TIMELINE_REQUIRED)}"
+            )
+        events: list[Event] = []
+        seen: set[str] = set()
+        for line, row in enumerate(reader, start=2):
+            where = f"timeline {spec!r} line {line}"
+            row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+            date = parse_date(row["date"], f"{where}: date")
+            for col in ("source", "target"):
+                if row[col] not in actors:
+                    raise ConfigError(
+                        f"{where}: unknown actor {row[col]!r} in {col}; "
+                        f"expected one of {', '.join(actors)}"
+                    )
+            check_cameo(row["cameo"], f"{where}: cameo")
+            goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
+            magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
+            channels = [c for c in row.get("channels", "").split(";") if c]
+            for c in channels:
+                if c not in CHANNELS:
+                    raise ConfigError(
+                        f"{where}: unknown channel {c!r}; expected one of {', '.join(CHANNELS)}"
+                    )
+            eid = row.get("id") or f"{date}_{row['source']}_{row['target']}_{row['cameo']}"
+            base, n = eid, 2
+            while eid in seen:
+                eid, n = f"{base}_{n}", n + 1
+            seen.add(eid)
+            events.append(
+                Event(
+                    id=eid,
+                    date=date,
+                    source=row["source"],
+                    target=row["target"],
+                    kind=catalog.resolve(row["cameo"], goldstein, channels or None),
+                    magnitude=1.0 if magnitude is None else magnitude,
+                    origin="timeline",
+                    description=row.get("description", ""),
+                    citation=row.get("citation", ""),
+                )
+            )
+    return events
+
+
+def _number(text: str, where: str, col: str, lo: float, hi: float | None) -> float | None:
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{where}: {col} {text!r} is not a number") from None
+    if value != value or value < lo or (hi is not None and value > hi):
+        allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ConfigError(f"{where}: {col} {value!r} is out of range; allowed {allowed}")
+    return value
+
+
+def event_from_config(ev, catalog: Catalog, origin: str) -> Event:
+    return Event(
+        id=str(ev.id),
+        date=parse_date(ev.date, f"event {ev.id!r} date"),
+        source=ev.source,
+        target=ev.target,
+        kind=catalog.resolve(ev.cameo, ev.goldstein, list(ev.channels) if ev.channels else None),
+        magnitude=float(ev.magnitude),
+        origin=origin,
+        description=ev.note,
+    )
+
+
+def path_events(cfg, path_name: str, actors: list[str]) -> list[Event]:
+    """The scheduled events of one path: timeline + scenario events, edited by the path."""
+    catalog = Catalog(cfg.catalog)
+    events: list[Event] = []
+    if cfg.scenario.timeline:
+        events += read_timeline(cfg.scenario.timeline, actors, catalog)
+    events += [event_from_config(ev, catalog, "scenario") for ev in cfg.scenario.events]
+    path = cfg.paths[path_name]
+    ids = [e.id for e in events]
+    for eid in list(path.remove) + list(path.move):
+        if eid not in ids:
+            raise ConfigError(
+                f"paths.{path_name}: no event with id {eid!r}; known ids: {', '.join(ids)}"
+            )
+    events = [e for e in events if e.id not in set(path.remove)]
+    for eid, when in path.move.items():
+        new = parse_date(when, f"paths.{path_name}.move.{eid}")
+        events = [
+            Event(**{**e.__dict__, "date": new}) if e.id == eid else e for e in events
+        ]
+    events += [event_from_config(ev, catalog, "path") for ev in path.add]
+    seen: set[str] = set()
+    for e in events:
+        if e.id in seen:
+            raise ConfigError(f"paths.{path_name}: event id {e.id!r} is used twice; ids must be unique")
+        seen.add(e.id)
+    start = parse_date(cfg.scenario.start, "scenario.start")
+    for e in events:
+        if e.date <= start:
+            raise ConfigError(
+                f"event {e.id!r} on {e.date} is not after scenario.start {start}; "
+                "move the start earlier or remove the event"
+            )
+    return sorted(events, key=lambda e: e.date)
