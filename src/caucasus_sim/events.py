@@ -5,11 +5,13 @@ and the tie channels it hits come from the CAMEO typology (package data) and the
 configurable catalog; the catalog also marks which event types create grievance and
 which resolve it. Every CAMEO code resolves, so an event-data export can drive the model.
 
-Precedence, most specific first:
+Precedence:
 - Goldstein weight: catalog entry (longest matching code prefix) > the event's own
-  `goldstein` (e.g. a timeline column) > the Goldstein table.
+  `goldstein` (e.g. a timeline column) > the Goldstein table. The catalog is the
+  researcher's deliberate choice and wins over weights copied into event data.
 - channels: the event's own `channels` > catalog entry (longest matching prefix; the
-  default catalog gives every CAMEO root one).
+  default catalog gives every CAMEO root one). Channels on an event are knowledge of that
+  event (a ban on cultural events hits the cultural channel) and win over its type.
 - grievance and resolves: catalog entry (longest matching prefix), else 0.
 """
 

@@ -7,6 +7,7 @@ with the same replicate keys (common random numbers) and writes one results fold
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ def describe_config_exception(exc: BaseException, overrides: list[str]) -> str:
         if isinstance(e, ValidationError):
             key = getattr(e, "full_key", None) or "?"
             msg = str(getattr(e, "msg", e)).splitlines()[0]
+            if "is not a subclass of" in msg:
+                return (f"{key}: a new entry cannot be added from the command line (only existing "
+                        "entries changed); add it in an experiment YAML file")
             return f"{key}: {msg}"
         if isinstance(e, OmegaConfBaseException):
             key = getattr(e, "full_key", None)
@@ -160,11 +164,11 @@ def run(cfg, *, write: bool = True) -> Results:
     tables = res.build_tables(models, cfg)
     if not write:
         return Results(folder=None, **tables)
-    folder = res.write_run(cfg, models, tables, started=t0)
+    folder = res.write_run(cfg, models, tables, started=t0).resolve()
     manifest = res.read_manifest(folder)
     first = next(iter(models.values()))
     print(
         f"caucasus-sim: {cfg.experiment}: {len(models)} path(s) x {first.R} replicates x "
-        f"{first.n_steps} steps in {manifest['wall_time_s']:.1f} s -> {folder}"
+        f"{first.n_steps} steps in {manifest['wall_time_s']:.1f} s -> {os.path.relpath(folder)}"
     )
     return Results(folder=folder, manifest=manifest, **tables)

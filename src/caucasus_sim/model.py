@@ -14,6 +14,7 @@ noise -> bounds -> record influence and alignment.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import mesa
@@ -23,9 +24,24 @@ from .agents import DiasporaAgent, Role, StateAgent
 from .events import Catalog, Event, path_events
 from .schema import CHANNELS, ConfigError, parse_date, validate
 from .strategies import EventBatch, Reaction, Strategy
-from .streams import normals, replicate_keys, stream_id
+from .streams import centred_uniforms, normals, replicate_keys, stream_id
 
 _NOISE_STREAM = stream_id("attitude_noise")
+
+
+@contextlib.contextmanager
+def _plain_pages():
+    """Allocate without numpy's huge-page advice (a private numpy switch; no-op if absent)."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # pragma: no cover - other numpy layouts
+        yield
+        return
+    previous = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(previous)
 
 
 class CaucasusModel(mesa.Model):
@@ -116,9 +132,10 @@ class CaucasusModel(mesa.Model):
         """The step at which an event on `date` takes effect (dates in (d[t-1], d[t]])."""
         return max(1, -(-(date - self.start).days // self.dt_days))
 
-    def step_on_or_before(self, date: dt.date) -> int:
-        """The last step whose date is on or before `date` (the state as of that date)."""
-        return min(self.n_steps, (date - self.start).days // self.dt_days)
+    def step_at(self, date: dt.date) -> int:
+        """The step at which the state includes every event up to `date`: the first step
+        whose date is on or after it (capped at the last step)."""
+        return min(self.n_steps, max(0, -(-(date - self.start).days // self.dt_days)))
 
     def _build_state(self, cfg) -> None:
         a, p = cfg.actors, cfg.params
@@ -170,8 +187,17 @@ class CaucasusModel(mesa.Model):
 
         R = self.R
         self.attitude = np.broadcast_to(self.x_init, (R, N, N)).copy()
-        self.ties = np.broadcast_to(T0, (R, C, P, K)).copy()
+        self._spare = np.empty_like(self.attitude)
+        self._tie_dev = np.zeros((K, R, C, P))  # channel-major: one contiguous block per channel
+        # deviation bounds such that baseline + deviation stays in [0, 1] in floating point
+        self._tie_low = -T0.transpose(2, 0, 1)[:, None]  # (K, 1, C, P)
+        high = 1.0 - T0
+        while np.any(T0 + high > 1.0):
+            high = np.where(T0 + high > 1.0, np.nextafter(high, -np.inf), high)
+        self._tie_high = high.transpose(2, 0, 1)[:, None]
+        self._baseline_weighted = T0 @ self.channel_weight
         self.grievance = np.zeros((R, N, N))
+        self._grievance_pairs: set[tuple[int, int]] = set()
         self._ci = self.client_idx[:, None]
         self._pi = self.patron_idx[None, :]
 
@@ -212,10 +238,14 @@ class CaucasusModel(mesa.Model):
 
     def _allocate_records(self) -> None:
         shape = (self.n_steps + 1, self.R, len(self.clients), len(self.patrons))
-        self.alignment_record = np.empty(shape)
-        self.attitude_record = np.empty(shape)
-        self.influence_record = np.empty(shape)
-        self.grievance_record = np.empty(shape)
+        # Records are written once, step by step. Transparent huge pages, which numpy asks
+        # for on large arrays, make first writes stall on memory compaction on Linux
+        # hosts with THP defrag=madvise; plain pages are several times faster here.
+        with _plain_pages():
+            self.alignment_record = np.empty(shape)
+            self.attitude_record = np.empty(shape)
+            self.influence_record = np.empty(shape)
+            self.grievance_record = np.empty(shape)
 
     # ------------------------------------------------------------------ the schedule
 
@@ -236,8 +266,7 @@ class CaucasusModel(mesa.Model):
             for agent in self.state_agents:
                 self._pending += agent.react(applied)
         self.perturb(t)
-        np.clip(self.attitude, -1.0, 1.0, out=self.attitude)
-        np.clip(self.ties, 0.0, 1.0, out=self.ties)
+        self.bound()
         self._record(t)
         if t >= self.n_steps:
             self.running = False
@@ -252,84 +281,117 @@ class CaucasusModel(mesa.Model):
 
     # ------------------------------------------------------------------ submodels
 
+    @property
+    def ties(self) -> np.ndarray:
+        """T[r, c, p, k] in [0, 1]: baseline plus the current deviation (a new array)."""
+        return self.ties_baseline + np.moveaxis(self._tie_dev, 0, -1)
+
     def relax(self) -> None:
-        """Ties relax toward their baseline by channel half-life; grievance is forgotten."""
-        self.ties -= self.ties_baseline
-        self.ties *= self._tie_decay
-        self.ties += self.ties_baseline
-        self.grievance *= self._grievance_decay
+        """Ties relax toward their baseline by channel half-life; grievance is forgotten.
+
+        Ties are stored as deviations from baseline, so relaxing is one multiplication;
+        grievance is non-zero only on pairs some event has aggrieved, the only ones touched.
+        """
+        self._tie_dev *= self._tie_decay[:, None, None, None]
+        G = self.grievance
+        for a, b in self._grievance_pairs:
+            G[:, a, b] *= self._grievance_decay
 
     def diffuse(self) -> None:
         """Friedkin-Johnsen: x[:, b] <- Lambda W x[:, b] + (I - Lambda) x0[:, b], per replicate."""
-        self.attitude = np.matmul(self._LW, self.attitude)
-        self.attitude += self._anchor
+        np.matmul(self._LW, self.attitude, out=self._spare)
+        self._spare += self._anchor
+        self.attitude, self._spare = self._spare, self.attitude
 
     def drag(self) -> None:
         """Unresolved grievance pulls the aggrieved actor's attitude down."""
         if self.grievance_drag > 0.0:
-            self.attitude -= self.grievance_drag * self.grievance
+            x, G = self.attitude, self.grievance
+            for a, b in self._grievance_pairs:
+                x[:, a, b] -= self.grievance_drag * G[:, a, b]
 
     def apply(self, b: EventBatch, t: int) -> None:
-        """Apply one event to the replicates where its magnitude is positive."""
+        """Apply one event to its replicates (all, or those listed in `b.replicates`)."""
+        sel = slice(None) if b.replicates is None else b.replicates
         mag = b.magnitude
         if self.effect_noise_sd > 0.0:
-            z = normals(self.keys, b.noise_step, b.noise_stream, 1)[0]
+            keys = self.keys if b.replicates is None else self.keys[b.replicates]
+            z = normals(keys, b.noise_step, b.noise_stream, 1)[0]
             mag = mag * np.maximum(0.0, 1.0 + self.effect_noise_sd * z)
-        eff = (b.kind.goldstein / 10.0) * np.broadcast_to(mag, (self.R,))
+        g = b.kind.goldstein / 10.0
+        eff = g * mag
         s, tg = b.source, b.target
-        origin = int(self.state_of[tg]) if self.state_of[tg] != tg else None
-        sal = self.salience[tg]
-        hits = [(tg, 1.0)] + ([(origin, sal)] if origin is not None else [])
+        hits = [(tg, 1.0)]
+        if self.state_of[tg] != tg:
+            hits.append((int(self.state_of[tg]), self.salience[tg]))
         x, G = self.attitude, self.grievance
         step = self.attitude_step * eff
-        x[:, s, tg] += self.source_share * step
+        x[sel, s, tg] += self.source_share * step
         chans = [CHANNELS.index(k) for k in b.kind.channels]
+        grieves = b.kind.grievance > 0.0 and g < 0.0
         for a, w in hits:
             if a == s:
                 continue
-            x[:, a, s] += w * step
+            x[sel, a, s] += w * step
             pos = self._tie_pos.get((a, s))
-            if pos is not None and chans:
-                self.ties[:, pos[0], pos[1], chans] += (w * self.tie_step) * eff[:, None]
-            if b.kind.grievance > 0.0 and b.kind.goldstein < 0.0:
-                G[:, a, s] -= (w * self.grievance_gain * b.kind.grievance) * eff
+            if pos is not None:
+                i, j = pos
+                for k in chans:
+                    dev = self._tie_dev[k, sel, i, j] + (w * self.tie_step) * eff
+                    self._tie_dev[k, sel, i, j] = np.clip(dev, self._tie_low[k, 0, i, j],
+                                                          self._tie_high[k, 0, i, j])
+            if grieves:
+                G[sel, a, s] -= (w * self.grievance_gain * b.kind.grievance) * eff
+                self._grievance_pairs.add((a, s))
             if b.kind.resolves > 0.0:
-                keep = 1.0 - np.minimum(1.0, (w * b.kind.resolves) * np.broadcast_to(mag, (self.R,)))
-                G[:, a, s] *= keep
-        if b.everywhere:
-            self.event_log.append((t, b, None))
-        else:
-            self.event_log.append((t, b, np.flatnonzero(b.magnitude)))
+                G[sel, a, s] *= 1.0 - np.minimum(1.0, (w * b.kind.resolves) * mag)
+        self.event_log.append((t, b, b.replicates))
 
     def perturb(self, t: int) -> None:
-        """Unmodelled drift: Gaussian noise on clients' attitudes toward patrons."""
+        """Unmodelled drift of clients' attitudes toward patrons: independent uniform
+        draws with mean 0 and standard deviation `attitude_noise_sd` per step."""
         if self.attitude_noise_sd <= 0.0:
             return
         C, P = len(self.clients), len(self.patrons)
-        z = normals(self.keys, t, _NOISE_STREAM, C * P)  # (C*P, R)
-        self.attitude[:, self._ci, self._pi] += self.attitude_noise_sd * z.T.reshape(self.R, C, P)
+        z = centred_uniforms(self.keys, t, _NOISE_STREAM, C * P)  # (C*P, R)
+        z *= self.attitude_noise_sd
+        self.attitude[:, self._ci, self._pi] += z.T.reshape(self.R, C, P)
+
+    def bound(self) -> None:
+        """Keep attitudes in [-1, 1] (ties are kept in [0, 1] as each event moves them)."""
+        np.clip(self.attitude, -1.0, 1.0, out=self.attitude)
 
     # ------------------------------------------------------------------ observables
 
-    def influence(self) -> np.ndarray:
+    def influence(self, x_cp: np.ndarray | None = None) -> np.ndarray:
         """I[r, c, p] = sum_k w_k T[r, c, p, k] (1 + x[r, c, p]) / 2."""
-        x_cp = self.attitude[:, self._ci, self._pi]
-        return (self.ties @ self.channel_weight) * (1.0 + x_cp) * 0.5
+        if x_cp is None:
+            x_cp = self.attitude[:, self._ci, self._pi]
+        # an explicit sum over channels, not BLAS: the result of each replicate must not
+        # depend on how many replicates share the batch (BLAS kernels vary with size)
+        weighted = self._baseline_weighted + self.channel_weight[0] * self._tie_dev[0]
+        for k in range(1, len(self.channel_weight)):
+            weighted += self.channel_weight[k] * self._tie_dev[k]
+        weighted *= 1.0 + x_cp
+        weighted *= 0.5
+        return weighted
 
     def alignment(self, influence: np.ndarray | None = None) -> np.ndarray:
         """A[r, c, p] = I[r, c, p] / sum_q I[r, c, q]; equal shares where all I are 0."""
         inf = self.influence() if influence is None else influence
         total = inf.sum(axis=-1, keepdims=True)
-        P = inf.shape[-1]
+        if np.all(total > 0.0):
+            return inf / total
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total > 0.0, inf / np.where(total > 0.0, total, 1.0), 1.0 / max(P, 1))
+            share = np.where(total > 0.0, inf / np.where(total > 0.0, total, 1.0), 1.0 / inf.shape[-1])
         return share
 
     def _record(self, t: int) -> None:
-        inf = self.influence()
+        x_cp = self.attitude[:, self._ci, self._pi]
+        self.attitude_record[t] = x_cp
+        inf = self.influence(x_cp)
         self.influence_record[t] = inf
         self.alignment_record[t] = self.alignment(inf)
-        self.attitude_record[t] = self.attitude[:, self._ci, self._pi]
         self.grievance_record[t] = self.grievance[:, self._ci, self._pi]
 
     def balance(self, plus: str = "TUR", minus: str = "RUS") -> np.ndarray:

@@ -92,6 +92,10 @@ def plot_scheduled_events(counts: pd.DataFrame, ax=None):
     ax = ax or plt.gca()
     sched = counts[~counts["origin"].isin(["strategy", "reaction"])]
     sched = sched.drop_duplicates("id").sort_values(["first_date", "id"]).reset_index(drop=True)
+    if sched.empty:
+        ax.text(0.5, 0.5, "no scheduled events", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
     sources = list(dict.fromkeys(sched["source"]))
     y = np.arange(len(sched))[::-1]
     for src in sources:

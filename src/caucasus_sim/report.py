@@ -76,9 +76,11 @@ def write_report(folder: Path, cfg=None) -> Path:
         start_v = summary[(summary["client"] == client) & (summary["metric"] == metric)
                           & (summary["patron"] == patron) & (summary["step"] == 0)]["q50"].iloc[0]
         lines.append(f"{client} starts at {_fmt(start_v)} on {start}; on {end} the median is " + "; ".join(parts) + ".")
+    decided = events["origin"].isin(["strategy", "reaction"]).any()
     caption = (f"Median (line) and 5–95% band over {replicates} replicates of each client's "
                f"{plots.metric_label(metric)} per path; the dashed line marks {decisions_from}, "
-               "from which actors' strategies and reactions generate events.")
+               + ("from which actors' strategies and reactions generate events."
+                  if decided else "from which decision rules would act (none acted in this run)."))
     sections.append((plots.metric_label(metric) + " over time", img, caption, " ".join(lines)))
 
     # 2. alignment shares by patron, client x path
@@ -145,10 +147,10 @@ def write_report(folder: Path, cfg=None) -> Path:
             for path in paths[1:]:
                 diff = (piv[path] - piv[base]).to_numpy()
                 se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
+                lo, hi = diff.mean() - 1.96 * se, diff.mean() + 1.96 * se
                 reading.append(
                     f"{client}, {path.replace('_', ' ')} minus {base.replace('_', ' ')}: mean paired "
-                    f"difference {_fmt(diff.mean())} (95% CI {_fmt(diff.mean() - 1.96 * se)} to "
-                    f"{_fmt(diff.mean() + 1.96 * se)}).")
+                    f"difference {diff.mean():+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
         reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate.")
     else:
         reading.append(f"One path: {paths[0]}.")

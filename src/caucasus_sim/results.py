@@ -114,7 +114,7 @@ def summary_table(models, cfg) -> pd.DataFrame:
 
 def outcome_dates(model) -> list[tuple[str, int]]:
     """(label, step) of each outcome date of the scenario, and of its end."""
-    out = [(str(d), model.step_on_or_before(dt.date.fromisoformat(str(d))))
+    out = [(str(d), model.step_at(dt.date.fromisoformat(str(d))))
            for d in model.cfg.scenario.outcome_dates]
     out.append(("end", model.n_steps))
     return out

@@ -51,7 +51,8 @@ class ActorsConfig:
     listening: dict[str, dict[str, float]] = field(default_factory=dict)
     # attitude[a][b]: initial attitude x0 of a toward b in [-1, 1]; unlisted pairs are 0
     attitude: dict[str, dict[str, float]] = field(default_factory=dict)
-    # ties[a][b][channel]: baseline tie in [0, 1]; (b, a) defaults to (a, b); unlisted are 0
+    # ties[a][b][channel]: baseline tie in [0, 1] between a client and a patron, given under
+    # either of the two (not both); unlisted channels are 0
     ties: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     # start from the Friedkin-Johnsen equilibrium of `attitude` (True) or from `attitude` itself
     start_at_equilibrium: bool = True
@@ -83,7 +84,7 @@ class ScenarioConfig:
     # a CSV in the format of the packaged timeline: "package:<file>" or a file path
     timeline: Optional[str] = "package:timeline_2024_2025.csv"
     events: list[EventConfig] = field(default_factory=list)
-    decisions_from: str = "2025-07-01"
+    decisions_from: str = "2025-07-07"
     outcome_dates: list[str] = field(default_factory=lambda: ["2025-07-01"])
 
 
@@ -292,10 +293,18 @@ def validate(cfg) -> None:
         for b, v in row.items():
             _check_one_of(b, names, f"actors.attitude.{a}")
             _check_range(v, -1.0, 1.0, f"actors.attitude.{a}.{b}")
+    roles = {c: s.role for c, s in actors.states.items()}
     for a, row in actors.ties.items():
         _check_one_of(a, names, "actors.ties")
         for b, chans in row.items():
             _check_one_of(b, names, f"actors.ties.{a}")
+            if {roles.get(a), roles.get(b)} != {"client", "patron"}:
+                raise ConfigError(
+                    f"actors.ties.{a}.{b}: ties are tracked only between a client and a patron; "
+                    "remove this entry or change the actors' roles"
+                )
+            if b in actors.ties and a in actors.ties[b]:
+                raise ConfigError(f"actors.ties.{a}.{b}: the tie is also given as actors.ties.{b}.{a}; give it once")
             for k, v in chans.items():
                 _check_one_of(k, CHANNELS, f"actors.ties.{a}.{b}")
                 _check_range(v, 0.0, 1.0, f"actors.ties.{a}.{b}.{k}")

@@ -29,22 +29,19 @@ from .streams import normals, stream_id, uniforms
 
 @dataclass
 class EventBatch:
-    """One event type applied, this step, to the replicates where `magnitude` > 0."""
+    """One event applied this step to all replicates, or to the batch positions listed."""
 
     source: int
     target: int
     kind: EventType
-    magnitude: np.ndarray | float
+    magnitude: float
     id: str
     origin: str  # timeline | scenario | path | strategy | reaction
     description: str = ""
     noise_stream: int = 0
     noise_step: int = 0
     date: dt.date | None = None  # the event's own date (scheduled events)
-
-    @property
-    def everywhere(self) -> bool:
-        return np.ndim(self.magnitude) == 0
+    replicates: np.ndarray | None = None  # batch positions; None: every replicate
 
 
 @dataclass
@@ -57,7 +54,8 @@ class Action:
     grievance_gain: float
     magnitude: float
     once: bool
-    stream: int
+    stream: int  # decides whether it fires
+    effect_stream: int  # the noise of its effect
     fired: np.ndarray | None = None  # replicates where a `once` action has fired
 
 
@@ -78,6 +76,7 @@ class Strategy:
                 magnitude=float(a.magnitude),
                 once=bool(a.once),
                 stream=stream_id(f"action:{actor}:{aname}"),
+                effect_stream=stream_id(f"effect:action:{actor}:{aname}"),
             )
             for aname, a in spec.actions.items()
         ]
@@ -85,32 +84,37 @@ class Strategy:
     def draw(self, model, source: int, t: int) -> list[EventBatch]:
         batches = []
         x, g = model.attitude, model.grievance
+        scale = model.dt_days / 365.0
         for act in self.actions:
-            state = model.state_of[act.target]
-            tension = (2.0 - x[:, source, state] - x[:, state, source]) * 0.25
-            rate = act.rate_per_year * (
-                1.0 + act.tension_gain * tension + act.grievance_gain * g[:, state, source]
-            )
-            p = -np.expm1(-rate * (model.dt_days / 365.0))
             u = uniforms(model.keys, t, act.stream, 1)[0]
-            fire = u < p
+            if act.tension_gain or act.grievance_gain:
+                state = model.state_of[act.target]
+                tension = (2.0 - x[:, source, state] - x[:, state, source]) * 0.25
+                rate = act.rate_per_year * (
+                    1.0 + act.tension_gain * tension + act.grievance_gain * g[:, state, source]
+                )
+                fire = u < -np.expm1(-rate * scale)
+            else:
+                fire = u < -np.expm1(-act.rate_per_year * scale)
             if act.once:
                 if act.fired is None:
                     act.fired = np.zeros(model.R, dtype=bool)
                 fire &= ~act.fired
                 act.fired |= fire
-            if fire.any():
+            where = np.flatnonzero(fire)
+            if where.size:
                 batches.append(
                     EventBatch(
                         source=source,
                         target=act.target,
                         kind=act.kind,
-                        magnitude=fire * act.magnitude,
+                        magnitude=act.magnitude,
                         id=f"{self.actor}:{act.name}",
                         origin="strategy",
                         description=f"{self.name}: {act.name}",
-                        noise_stream=act.stream,
+                        noise_stream=act.effect_stream,
                         noise_step=t,
+                        replicates=where,
                     )
                 )
         return batches
@@ -133,41 +137,45 @@ class Reaction:
         ]
 
     def respond(self, model, me: int, t: int, batches: list[EventBatch]) -> list[EventBatch]:
+        # severity per source, on the batch positions some triggering event reached
         severity: dict[int, np.ndarray] = {}
         for b in batches:
-            if b.source == me or b.kind.goldstein > self.trigger:
+            if b.source == me or b.kind.goldstein > self.trigger or model.state_of[b.target] != me:
                 continue
-            if model.state_of[b.target] != me:
-                continue
-            sev = abs(b.kind.goldstein) / 10.0 * np.broadcast_to(b.magnitude, (model.R,))
-            prev = severity.get(b.source)
-            severity[b.source] = sev if prev is None else np.maximum(prev, sev)
+            sev = severity.setdefault(b.source, np.zeros(model.R))
+            sel = slice(None) if b.replicates is None else b.replicates
+            sev[sel] = np.maximum(sev[sel], abs(b.kind.goldstein) / 10.0 * b.magnitude)
         out = []
         for src, sev in severity.items():
-            stream = stream_id(f"reaction:{self.actor}:{model.actors[src]}")
-            u = uniforms(model.keys, t, stream, 1)[0]
-            z = normals(model.keys, t, stream ^ 1, 1)[0]
+            where = np.flatnonzero(sev > 0)
+            if not where.size:
+                continue
+            keys = model.keys[where]
+            name = f"reaction:{self.actor}:{model.actors[src]}"
+            u = uniforms(keys, t, stream_id(name), 1)[0]
+            z = normals(keys, t, stream_id(f"score:{name}"), 1)[0]
             score = (
-                self.severity_weight * sev
-                + self.hostility_weight * np.maximum(0.0, -model.attitude[:, me, src])
+                self.severity_weight * sev[where]
+                + self.hostility_weight * np.maximum(0.0, -model.attitude[where, me, src])
                 + self.noise_sd * z
             )
             rung = np.searchsorted(self.thresholds, score, side="right") - 1
-            act = (sev > 0) & (u < self.probability) & (rung >= 0)
+            rung[u >= self.probability] = -1
             for i, kind in enumerate(self.rungs):
-                mask = act & (rung == i)
-                if mask.any():
+                chosen = where[rung == i]
+                if chosen.size:
                     out.append(
                         EventBatch(
                             source=me,
                             target=src,
                             kind=kind,
-                            magnitude=mask.astype(float),
+                            magnitude=1.0,
                             id=f"{self.actor}:reaction:{kind.cameo}",
                             origin="reaction",
                             description=f"reaction of {self.actor}, rung {i + 1}",
-                            noise_stream=stream ^ 2,
+                            noise_stream=stream_id(f"effect:{name}"),
                             noise_step=t,
+                            replicates=chosen,
                         )
                     )
         return out

@@ -71,7 +71,21 @@ def uniforms(keys: np.ndarray, step: int, stream: int, n_slots: int = 1) -> np.n
 
 
 def normals(keys: np.ndarray, step: int, stream: int, n: int = 1) -> np.ndarray:
-    """Standard normal draws, shape (n, R), by Box-Muller from 2n uniform slots."""
-    u = uniforms(keys, step, stream, 2 * n)
-    r = np.sqrt(-2.0 * np.log(u[:n]))
-    return r * np.cos(2.0 * np.pi * u[n:])
+    """Standard normal draws, shape (n, R), by Box-Muller: with m = ceil(n/2), uniform
+    slots j and m + j give normals j (cosine) and m + j (sine)."""
+    m = (n + 1) // 2
+    u = uniforms(keys, step, stream, 2 * m)
+    r = np.sqrt(-2.0 * np.log(u[:m]))
+    theta = (2.0 * np.pi) * u[m:]
+    return np.concatenate([r * np.cos(theta), r * np.sin(theta)])[:n]
+
+
+_SQRT3 = 3.0**0.5
+
+
+def centred_uniforms(keys: np.ndarray, step: int, stream: int, n: int = 1) -> np.ndarray:
+    """Uniform draws on (-sqrt 3, sqrt 3): mean 0 and variance 1, shape (n, R)."""
+    u = uniforms(keys, step, stream, n)
+    u -= 0.5
+    u *= 2.0 * _SQRT3
+    return u

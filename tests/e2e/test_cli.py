@@ -1,0 +1,126 @@
+"""The command line as a user runs it, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXE = str(Path(sys.executable).with_name("caucasus-sim"))  # installed beside this Python
+SMALL = ["replicates=20", "scenario.end=2025-10-31", "progress=off"]
+
+
+def cli(args, cwd: Path) -> subprocess.CompletedProcess:
+    assert Path(EXE).is_file(), f"caucasus-sim is not installed beside {sys.executable}"
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def complete_runs(cwd: Path) -> list[Path]:
+    return [p.parent for p in cwd.rglob("manifest.json")]
+
+
+def test_default_experiment_writes_a_complete_results_folder(tmp_path):
+    proc = cli(SMALL, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = complete_runs(tmp_path)
+    assert len(runs) == 1
+    folder = runs[0]
+    assert folder.parent == tmp_path / "results" / "alignment_paths"
+    assert str(folder.relative_to(tmp_path)) in proc.stdout  # the one-line summary names it
+    assert proc.stdout.strip().count("\n") == 0
+    for name in ("config.yaml", "manifest.json", "summary.csv", "trajectories.parquet",
+                 "events.parquet", "event_counts.csv", "outcomes.csv", "report.md"):
+        assert (folder / name).is_file(), name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("seed", "replicate_keys", "versions", "git_commit", "command", "wall_time_s"):
+        assert key in manifest
+    assert len(manifest["replicate_keys"]) == 20 and manifest["seed"] == 20250627
+    assert manifest["versions"]["mesa"].startswith("3.5")
+    pngs = sorted((folder / "figures").glob("*.png"))
+    assert len(pngs) >= 3
+    for png in pngs:
+        assert png.with_suffix(".svg").is_file()
+    report = (folder / "report.md").read_text()
+    for png in pngs:
+        assert f"figures/{png.name}" in report
+    assert report.count("*Figure") == len(pngs)
+    traj = pd.read_parquet(folder / "trajectories.parquet")
+    assert set(traj["path"]) == {"status_quo", "russian", "turkish"}
+    assert traj["replicate"].nunique() == 20
+    summary = pd.read_csv(folder / "summary.csv")
+    assert {"mean", "q05", "q50", "q95"} <= set(summary.columns)
+    # nothing else is left behind: no hydra outputs/ folder, no log files, no partial folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert not list((tmp_path / "results").rglob(".*.partial"))
+
+
+def test_overrides_change_the_run(tmp_path):
+    proc = cli(["replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((complete_runs(tmp_path)[0] / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["replicates"] == 7
+    assert manifest["dates"][1] <= "2025-12-31"
+
+
+def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
+    args = ["experiment=fj_known_answer", "scenario.end=2025-06-01"]
+    procs = [subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    assert len(set(complete_runs(tmp_path))) == 2
+
+
+BAD_TIMELINE = {
+    "unknown_actor": ("2025-06-27,day,RUS,AZR,173,-5.0,raid,x", "'AZR'"),
+    "unknown_cameo": ("2025-06-27,day,RUS,AZE,999,-5.0,raid,x", "'999'"),
+    "malformed_date": ("2025/06/27,day,RUS,AZE,173,-5.0,raid,x", "'2025/06/27'"),
+}
+HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["scenario.end=2025-13-45"], "2025-13-45"),
+        (["scenario.end=2024-01-01"], "2024-01-01"),
+        (["decisions.strategies.rus_coercive.actions.raid_diaspora.rate_per_year=-1"], "-1"),
+        (["actors.states.AZE.susceptibility=1.5"], "1.5"),
+        (["replicates=many"], "many"),
+        (["replicatse=200"], "replicatse"),
+        (["scenario.endd=2027-12-31"], "endd"),
+        (["scenario.timeline=no/such/timeline.csv"], "no/such/timeline.csv"),
+        (["experiment=alignment_pathz"], "alignment_pathz"),
+        (["progress=sometimes"], "sometimes"),
+        (["+hydra.callbacks.evil._target_=os.system"], "os.system"),
+        (["--experimental-rerun", "x.pickle"], "--experimental-rerun"),
+    ],
+    ids=["bad_date", "end_before_start", "negative_hazard", "susceptibility_range", "wrong_type",
+         "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
+         "unknown_choice", "code_in_config", "pickle_flag"],
+)
+def test_bad_input_gets_one_line_and_no_results(tmp_path, args, needle):
+    proc = cli(args + ["replicates=5"] if "replicates" not in args[0] else args, tmp_path)
+    assert_clean_failure(proc, tmp_path, needle)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TIMELINE))
+def test_bad_timeline_row_gets_one_line_and_no_results(tmp_path, case):
+    row, needle = BAD_TIMELINE[case]
+    (tmp_path / "events.csv").write_text(HEADER + row + "\n")
+    proc = cli(["scenario.timeline=events.csv", "replicates=5"], tmp_path)
+    assert_clean_failure(proc, tmp_path, needle)
+    assert "line 2" in proc.stderr
+
+
+def assert_clean_failure(proc, cwd: Path, needle: str) -> None:
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode != 0
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert complete_runs(cwd) == []
+    assert not (cwd / "outputs").exists()

@@ -1,0 +1,66 @@
+"""Invariants over random event sequences and parameters (hypothesis)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from conftest import compose, set_events
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from omegaconf import open_dict
+
+from caucasus_sim import CaucasusModel
+from caucasus_sim.events import cameo_table
+
+BASE = compose("replicates=6", "progress=off", "scenario.end=2025-04-30",
+               "scenario.decisions_from=2024-12-15", "scenario.outcome_dates=[]")
+ACTORS = list(BASE.actors.states) + list(BASE.actors.diasporas)
+CODES = sorted(cameo_table())
+
+event = st.fixed_dictionaries({
+    "date": st.dates(min_value=__import__("datetime").date(2024, 12, 2),
+                     max_value=__import__("datetime").date(2025, 4, 30)).map(str),
+    "source": st.sampled_from(ACTORS),
+    "target": st.sampled_from(ACTORS),
+    "cameo": st.sampled_from(CODES),
+    "magnitude": st.floats(0.0, 3.0),
+})
+unit = st.floats(0.0, 1.0)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=st.lists(event, max_size=25),
+    attitude_step=st.floats(0.0, 2.0),
+    tie_step=st.floats(0.0, 2.0),
+    grievance_drag=st.floats(0.0, 0.5),
+    effect_noise_sd=st.floats(0.0, 2.0),
+    attitude_noise_sd=st.floats(0.0, 0.5),
+    susceptibility=unit,
+    salience=unit,
+    path=st.sampled_from(["status_quo", "russian", "turkish"]),
+)
+def test_state_stays_in_bounds_and_shares_on_simplex(events, attitude_step, tie_step, grievance_drag,
+                                                   effect_noise_sd, attitude_noise_sd,
+                                                   susceptibility, salience, path):
+    cfg = copy.deepcopy(BASE)
+    with open_dict(cfg):
+        p = cfg.params
+        p.attitude_step, p.tie_step, p.grievance_drag = attitude_step, tie_step, grievance_drag
+        p.effect_noise_sd, p.attitude_noise_sd = effect_noise_sd, attitude_noise_sd
+        cfg.actors.states.AZE.susceptibility = susceptibility
+        cfg.actors.diasporas.AZE_diaspora_RUS.salience = salience
+    set_events(cfg, [dict(e, id=f"e{i}") for i, e in enumerate(events)])
+    m = CaucasusModel(cfg, path=path)
+    while m.running:
+        m.step()
+        assert np.all(np.abs(m.attitude) <= 1.0)
+        assert np.all((m.ties >= 0.0) & (m.ties <= 1.0))
+        assert np.all(m.grievance >= 0.0)
+        for arr in (m.attitude, m.ties, m.grievance):
+            assert np.isfinite(arr).all()
+    A = m.alignment_record
+    assert np.isfinite(A).all()
+    assert np.all(A >= 0.0)
+    assert np.allclose(A.sum(axis=-1), 1.0, atol=1e-12)
