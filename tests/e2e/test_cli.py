@@ -72,6 +72,8 @@ def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
              for _ in range(2)]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     assert len(set(complete_runs(tmp_path))) == 2
+    # progress=auto: no progress bar when stderr is not a terminal
+    assert all(p.stderr.read() == b"" for p in procs)
 
 
 BAD_TIMELINE = {
