@@ -1,13 +1,19 @@
 """The command line: compose configuration with Hydra and call `run(cfg)`.
 
 `main()` first composes the overrides itself, so that a typo, a wrong type or a bad value
-gets one line naming it (and exit status 2) before Hydra starts; then Hydra's own
-`@hydra.main` entry point composes again and calls `app(cfg)`, which only calls `run`.
+gets one line naming it (and exit status 2) before Hydra starts — for a multirun, every
+value of every swept key is checked before any job runs. Then Hydra's own `@hydra.main`
+entry point composes again and calls `app(cfg)`, which only calls `run` (or, as a job
+of a multirun, `run_point`). A multirun is collected into one table when it ends;
+`caucasus-sim-collect <folder>` does the same for a folder by hand.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import hydra
 
@@ -16,6 +22,10 @@ from .schema import ConfigError, register_configs, validate
 
 PROG = "caucasus-sim"
 FORBIDDEN_FLAGS = ("--experimental-rerun",)  # unpickles a file: not data
+INFO_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c",
+              "--shell-completion", "-sc", "--version"}
+TAKES_VALUE = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+               "--cfg", "-c", "--package", "-p", "--info", "-i"}
 
 
 def fail(message: str, status: int = 2) -> None:
@@ -23,64 +33,140 @@ def fail(message: str, status: int = 2) -> None:
     sys.exit(status)
 
 
-def _overrides_to_check(argv: list[str]) -> list[str] | None:
-    """The plain overrides of argv (first value of each sweep), or None for info flags."""
+@dataclass
+class CommandLine:
+    """What argv asks for: plain overrides, the swept keys and their values."""
+
+    info: bool = False
+    multirun: bool = False
+    plain: list[str] = field(default_factory=list)  # every override, sweeps at their first value
+    typed: list[str] = field(default_factory=list)  # every override as the user typed it
+    sweeps: dict[str, list[str]] = field(default_factory=dict)
+
+
+def parse_command_line(argv: list[str]) -> CommandLine:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    info_flags = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c",
-                  "--shell-completion", "-sc", "--version"}
-    takes_value = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
-                   "--cfg", "-c", "--package", "-p", "--info", "-i"}
-    out, skip = [], False
+    cl, words, skip = CommandLine(), [], False
     for arg in argv:
         if skip:
             skip = False
             continue
         if arg.split("=")[0] in FORBIDDEN_FLAGS:
-            fail(f"option {arg.split('=')[0]!r} is not supported: it would load code, not data")
-        if arg in info_flags:
-            return None
+            raise ConfigError(f"option {arg.split('=')[0]!r} is not supported: it would load code, not data")
+        if arg in INFO_FLAGS:
+            cl.info = True
+        if arg in ("-m", "--multirun"):
+            cl.multirun = True
         if arg.startswith("-"):
-            skip = arg in takes_value
+            skip = arg in TAKES_VALUE
             continue
-        out.append(arg)
-    parser = OverridesParser.create()
+        words.append(arg)
     try:
-        parsed = parser.parse_overrides(out)
+        parsed = OverridesParser.create().parse_overrides(words)
     except Exception as exc:
         raise ConfigError(str(exc).splitlines()[0]) from None
-    plain = []
     for ov in parsed:
+        cl.typed.append(ov.input_line)
         if ov.is_sweep_override():
-            first = next(iter(ov.sweep_string_iterator()))
-            plain.append(f"{ov.get_key_element()}={first}")
+            key = ov.get_key_element()
+            values = list(ov.sweep_string_iterator())
+            if not values:
+                raise ConfigError(f"{key}: the sweep has no values")
+            cl.sweeps[key] = values
+            cl.plain.append(f"{key}={values[0]}")
         else:
-            plain.append(ov.input_line)
-    return plain
+            cl.plain.append(ov.input_line)
+    if cl.sweeps and not cl.multirun:
+        raise ConfigError(f"{next(iter(cl.sweeps))}: several values need --multirun (-m)")
+    return cl
+
+
+def check_command_line(cl: CommandLine):
+    """Compose and validate every configuration the command will run; return the first."""
+    load_config(cl.plain, return_hydra_config=True)  # refuses code in Hydra's own settings
+    cfg = load_config(cl.plain)
+    validate(cfg)
+    for key, values in cl.sweeps.items():
+        if key.startswith("hydra"):
+            continue
+        for value in values[1:]:
+            others = [o for o in cl.plain if not o.startswith(f"{key}=")]
+            validate(load_config([*others, f"{key}={value}"]))
+    if cl.multirun and cfg.sweep.method != "none":
+        raise ConfigError("this experiment declares its own sweep; run it without --multirun")
+    return cfg
 
 
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def app(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
     try:
-        run(cfg)
+        hc = HydraConfig.get()
+        if hc.mode == RunMode.MULTIRUN:
+            import json
+
+            from .sweep import SWEEP_FILE, run_point
+
+            folder = Path(hc.sweep.dir)
+            axes = json.loads((folder / SWEEP_FILE).read_text())["axes"]
+            overrides = [o for o in hc.overrides.task if not o.lstrip("+~").startswith("hydra")]
+            run_point(cfg, folder, overrides, axes)
+        else:
+            run(cfg)
     except ConfigError as exc:
         fail(str(exc))
 
 
 def main() -> None:
     register_configs()
+    folder = None
     try:
-        overrides = _overrides_to_check(sys.argv[1:])
-        if overrides is not None:
-            validate(load_config(overrides, return_hydra_config=True))
+        cl = parse_command_line(sys.argv[1:])
+        if not cl.info:
+            cfg = check_command_line(cl)
+            if cl.multirun:
+                from .sweep import multirun_folder
+
+                folder = multirun_folder(cfg, [o for o in cl.typed if not o.startswith("hydra")])
+                sys.argv += [f"hydra.sweep.dir={folder}", "hydra.sweep.subdir=points"]
     except ConfigError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    if folder is None:
+        try:
+            app()
+        except KeyboardInterrupt:
+            fail("interrupted; no results folder was completed", 130)
+        return
+    from .sweep import collect, start_multirun, sweep_lock
+
+    axes = [k for k in cl.sweeps if not k.startswith("hydra")]
+    total = math.prod(len(v) for k, v in cl.sweeps.items() if not k.startswith("hydra"))
     try:
-        app()
+        with sweep_lock(folder):
+            start_multirun(folder, axes, total)
+            app()
+            collect(folder)
+    except ConfigError as exc:
+        fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted; no results folder was completed", 130)
+        fail(f"interrupted; finished points are kept in {folder}; run the same command to resume", 130)
+
+
+def collect_main() -> None:
+    """`caucasus-sim-collect <sweep folder>`: merge a multirun's finished points."""
+    from .sweep import collect
+
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        fail("usage: caucasus-sim-collect <sweep folder>")
+    try:
+        collect(Path(sys.argv[1]))
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ with the same replicate keys (common random numbers) and writes one results fold
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -137,16 +138,19 @@ def check_no_code(cfg) -> None:
     walk(container, "")
 
 
+def progress_disabled(cfg, progress: str | None = None) -> bool:
+    """Whether to hide the progress bar: `progress` on/off, or auto (shown on a terminal)."""
+    mode = progress or cfg.progress
+    return {"on": False, "off": True}.get(mode, not sys.stderr.isatty())
+
+
 def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
     """Build and run one model per path, all with the same replicate keys."""
     from tqdm.auto import tqdm
 
     validate(cfg)
     models = {name: CaucasusModel(cfg, path=name) for name in cfg.paths}
-    mode = progress or cfg.progress
-    disable = {"on": False, "off": True}.get(mode, None)
-    if disable is None:
-        disable = not sys.stderr.isatty()
+    disable = progress_disabled(cfg, progress)
     total = sum(m.n_steps for m in models.values())
     with tqdm(total=total, disable=disable, unit="step", desc=cfg.experiment, leave=False) as bar:
         for name, model in models.items():
@@ -155,10 +159,29 @@ def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
     return models
 
 
+def _run_sweep(cfg, write: bool) -> Results:
+    """A declared sweep: its merged outcomes and per-point summary (no trajectories)."""
+    from . import sweep
+
+    if not write:
+        raise ConfigError("a sweep always writes its folder (it is how it resumes); use write=True")
+    folder = sweep.run_sweep(cfg).resolve()
+    return Results(
+        folder=folder,
+        summary=pd.read_csv(folder / sweep.SUMMARY_FILE),
+        trajectories=pd.DataFrame(),
+        events=pd.DataFrame(),
+        outcomes=pd.read_parquet(folder / sweep.OUTCOMES_FILE),
+        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+    )
+
+
 def run(cfg, *, write: bool = True) -> Results:
     """Run an experiment: simulate every path, build the tables, write the results folder."""
     from . import results as res
 
+    if cfg.sweep.method != "none":
+        return _run_sweep(cfg, write)
     t0 = time.perf_counter()
     models = simulate(cfg)
     tables = res.build_tables(models, cfg)

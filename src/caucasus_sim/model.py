@@ -28,6 +28,30 @@ from .streams import centred_uniforms, normals, replicate_keys, stream_id
 
 _NOISE_STREAM = stream_id("attitude_noise")
 
+# Keys a sweep can vary inside one batch (each row of the batch carries its own value);
+# any other key needs a model of its own per value.
+BATCHABLE_PARAMS = ("attitude_step", "source_share", "tie_step", "grievance_gain",
+                    "grievance_drag", "grievance_half_life_days", "effect_noise_sd",
+                    "attitude_noise_sd")
+BATCHABLE_ACTION_FIELDS = ("rate_per_year", "tension_gain", "grievance_gain", "magnitude")
+
+
+def is_batchable(key: str) -> bool:
+    """Whether a configuration key can take a different value in each row of one batch."""
+    parts = key.split(".")
+    if len(parts) == 2 and parts[0] == "params":
+        return parts[1] in BATCHABLE_PARAMS
+    if len(parts) == 4 and parts[:2] == ["decisions", "strategies"]:
+        return parts[3] == "intensity"
+    if len(parts) == 6 and parts[:2] == ["decisions", "strategies"] and parts[3] == "actions":
+        return parts[5] in BATCHABLE_ACTION_FIELDS
+    return False
+
+
+def _at(value, sel):
+    """A per-row parameter on the selected rows (scalars pass through)."""
+    return value if np.ndim(value) == 0 else value[sel]
+
 
 @contextlib.contextmanager
 def _plain_pages():
@@ -55,10 +79,15 @@ class CaucasusModel(mesa.Model):
         replicate_ids: explicit replicate numbers instead (replicate k is the same
             whatever batch it runs in).
         rng: an integer seed overriding `cfg.seed` (the name Mesa's batch_run passes).
+        points: parameter points sharing the batch (a sweep): a list of {key: value} with
+            batchable keys (`is_batchable`); the batch then holds every replicate of every
+            point, point-major (row = point * replicates + replicate), and each row
+            uses its point's values. Row (i, k) equals replicate k of a run with point
+            i's values set in the configuration.
     """
 
     def __init__(self, cfg=None, *, path: str | None = None, replicates: int | None = None,
-                 replicate_ids=None, rng: int | None = None) -> None:
+                 replicate_ids=None, rng: int | None = None, points=None) -> None:
         if cfg is None:
             from .experiment import load_config
 
@@ -73,8 +102,16 @@ class CaucasusModel(mesa.Model):
             raise ConfigError(f"path: unknown path {self.path!r}; expected one of {', '.join(cfg.paths)}")
         if replicate_ids is None:
             replicate_ids = range(cfg.replicates if replicates is None else replicates)
-        self.replicate_ids = np.asarray(list(replicate_ids), dtype=np.int64)
-        self.keys = replicate_keys(seed, self.replicate_ids)
+        base_ids = np.asarray(list(replicate_ids), dtype=np.int64)
+        self.points = [dict(p) for p in points] if points else []
+        for key in {k for p in self.points for k in p}:
+            if not is_batchable(key):
+                raise ConfigError(f"points: {key!r} cannot vary inside one batch")
+        n_points = max(1, len(self.points))
+        self.replicates_per_point = len(base_ids)
+        self.point_of_row = np.repeat(np.arange(n_points), len(base_ids))
+        self.replicate_ids = np.tile(base_ids, n_points)
+        self.keys = np.tile(replicate_keys(seed, base_ids), n_points)
         self.R = len(self.keys)
         self.quiet = bool(cfg.quiet)
 
@@ -176,14 +213,15 @@ class CaucasusModel(mesa.Model):
                 self._tie_pos[(ix[q], ix[c])] = (i, j)
         self.channel_weight = np.array([p.channel_weight[k] for k in CHANNELS])
         self._tie_decay = 0.5 ** (self.dt_days / np.array([p.tie_half_life_days[k] for k in CHANNELS]))
-        self._grievance_decay = 0.5 ** (self.dt_days / p.grievance_half_life_days)
-        self.attitude_step = float(p.attitude_step)
-        self.source_share = float(p.source_share)
-        self.tie_step = float(p.tie_step)
-        self.grievance_gain = float(p.grievance_gain)
-        self.grievance_drag = float(p.grievance_drag)
-        self.effect_noise_sd = 0.0 if self.quiet else float(p.effect_noise_sd)
-        self.attitude_noise_sd = 0.0 if self.quiet else float(p.attitude_noise_sd)
+        par = {name: self.param(f"params.{name}", p[name]) for name in BATCHABLE_PARAMS}
+        self._grievance_decay = 0.5 ** (self.dt_days / par["grievance_half_life_days"])
+        self.attitude_step = par["attitude_step"]
+        self.source_share = par["source_share"]
+        self.tie_step = par["tie_step"]
+        self.grievance_gain = par["grievance_gain"]
+        self.grievance_drag = par["grievance_drag"]
+        self.effect_noise_sd = 0.0 if self.quiet else par["effect_noise_sd"]
+        self.attitude_noise_sd = 0.0 if self.quiet else par["attitude_noise_sd"]
 
         R = self.R
         self.attitude = np.broadcast_to(self.x_init, (R, N, N)).copy()
@@ -200,6 +238,13 @@ class CaucasusModel(mesa.Model):
         self._grievance_pairs: set[tuple[int, int]] = set()
         self._ci = self.client_idx[:, None]
         self._pi = self.patron_idx[None, :]
+
+    def param(self, key: str, default):
+        """A parameter's value: one number, or one per row when the points vary it."""
+        if self.points and key in self.points[0]:
+            values = np.array([float(p[key]) for p in self.points])
+            return np.repeat(values, self.replicates_per_point)
+        return float(default)
 
     def equilibrium(self) -> np.ndarray:
         """The Friedkin-Johnsen fixed point x* = (I - Lambda W)^-1 (I - Lambda) x0."""
@@ -218,7 +263,7 @@ class CaucasusModel(mesa.Model):
             return
         for sname in cfg.paths[self.path].strategies:
             spec = cfg.decisions.strategies[sname]
-            by_code[spec.actor].strategy = Strategy(sname, spec.actor, spec, catalog, self.index)
+            by_code[spec.actor].strategy = Strategy(sname, spec, catalog, self.index, self.param)
         for actor, spec in cfg.decisions.reactions.items():
             by_code[actor].reaction = Reaction(actor, spec, catalog)
 
@@ -305,7 +350,7 @@ class CaucasusModel(mesa.Model):
 
     def drag(self) -> None:
         """Unresolved grievance pulls the aggrieved actor's attitude down."""
-        if self.grievance_drag > 0.0:
+        if np.any(self.grievance_drag > 0.0):
             x, G = self.attitude, self.grievance
             for a, b in self._grievance_pairs:
                 x[:, a, b] -= self.grievance_drag * G[:, a, b]
@@ -314,10 +359,10 @@ class CaucasusModel(mesa.Model):
         """Apply one event to its replicates (all, or those listed in `b.replicates`)."""
         sel = slice(None) if b.replicates is None else b.replicates
         mag = b.magnitude
-        if self.effect_noise_sd > 0.0:
+        if np.any(self.effect_noise_sd > 0.0):
             keys = self.keys if b.replicates is None else self.keys[b.replicates]
             z = normals(keys, b.noise_step, b.noise_stream, 1)[0]
-            mag = mag * np.maximum(0.0, 1.0 + self.effect_noise_sd * z)
+            mag = mag * np.maximum(0.0, 1.0 + _at(self.effect_noise_sd, sel) * z)
         g = b.kind.goldstein / 10.0
         eff = g * mag
         s, tg = b.source, b.target
@@ -325,8 +370,8 @@ class CaucasusModel(mesa.Model):
         if self.state_of[tg] != tg:
             hits.append((int(self.state_of[tg]), self.salience[tg]))
         x, G = self.attitude, self.grievance
-        step = self.attitude_step * eff
-        x[sel, s, tg] += self.source_share * step
+        step = _at(self.attitude_step, sel) * eff
+        x[sel, s, tg] += _at(self.source_share, sel) * step
         chans = [CHANNELS.index(k) for k in b.kind.channels]
         grieves = b.kind.grievance > 0.0 and g < 0.0
         for a, w in hits:
@@ -337,11 +382,11 @@ class CaucasusModel(mesa.Model):
             if pos is not None:
                 i, j = pos
                 for k in chans:
-                    dev = self._tie_dev[k, sel, i, j] + (w * self.tie_step) * eff
+                    dev = self._tie_dev[k, sel, i, j] + (w * _at(self.tie_step, sel)) * eff
                     self._tie_dev[k, sel, i, j] = np.clip(dev, self._tie_low[k, 0, i, j],
                                                           self._tie_high[k, 0, i, j])
             if grieves:
-                G[sel, a, s] -= (w * self.grievance_gain * b.kind.grievance) * eff
+                G[sel, a, s] -= (w * _at(self.grievance_gain, sel) * b.kind.grievance) * eff
                 self._grievance_pairs.add((a, s))
             if b.kind.resolves > 0.0:
                 G[sel, a, s] *= 1.0 - np.minimum(1.0, (w * b.kind.resolves) * mag)
@@ -350,7 +395,7 @@ class CaucasusModel(mesa.Model):
     def perturb(self, t: int) -> None:
         """Unmodelled drift of clients' attitudes toward patrons: independent uniform
         draws with mean 0 and standard deviation `attitude_noise_sd` per step."""
-        if self.attitude_noise_sd <= 0.0:
+        if not np.any(self.attitude_noise_sd > 0.0):
             return
         C, P = len(self.clients), len(self.patrons)
         z = centred_uniforms(self.keys, t, _NOISE_STREAM, C * P)  # (C*P, R)

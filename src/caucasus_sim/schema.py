@@ -150,6 +150,7 @@ class ActionConfig:
 class StrategyConfig:
     actor: str = "???"
     description: str = ""
+    intensity: float = 1.0  # multiplies the rates of all actions
     actions: dict[str, ActionConfig] = field(default_factory=dict)
 
 
@@ -192,6 +193,29 @@ class BalanceConfig:
 
 
 @dataclass
+class AxisConfig:
+    # the configuration key to sweep (dotted), and either explicit values, or `num` evenly
+    # spaced values from `low` to `high` (grid); a Latin hypercube uses `low` and `high`
+    key: str = "???"
+    values: Optional[list[float]] = None
+    low: Optional[float] = None
+    high: Optional[float] = None
+    num: Optional[int] = None
+
+
+@dataclass
+class SweepConfig:
+    method: str = "none"  # none | grid | lhs
+    samples: int = 0  # lhs: number of points
+    axes: list[AxisConfig] = field(default_factory=list)
+    points_per_batch: int = 0  # points simulated together (0: all); each batch is saved
+    client: str = "AZE"  # whose balance the sweep's figures and summary show
+
+
+SWEEP_METHODS: tuple[str, ...] = ("none", "grid", "lhs")
+
+
+@dataclass
 class Config:
     experiment: str = "alignment_paths"
     description: str = ""
@@ -207,6 +231,7 @@ class Config:
     decisions: DecisionsConfig = field(default_factory=DecisionsConfig)
     paths: dict[str, PathConfig] = field(default_factory=dict)
     balance: Optional[BalanceConfig] = field(default_factory=BalanceConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
 
 
 def register_configs() -> None:
@@ -357,6 +382,7 @@ def validate(cfg) -> None:
     dec = cfg.decisions
     for sname, strat in dec.strategies.items():
         _check_one_of(strat.actor, list(actors.states), f"decisions.strategies.{sname}.actor")
+        _check_range(strat.intensity, 0.0, None, f"decisions.strategies.{sname}.intensity")
         for aname, act in strat.actions.items():
             where = f"decisions.strategies.{sname}.actions.{aname}"
             check_cameo(act.cameo, f"{where}.cameo")

@@ -34,7 +34,7 @@ class EventBatch:
     source: int
     target: int
     kind: EventType
-    magnitude: float
+    magnitude: float | np.ndarray  # an array: one per listed replicate
     id: str
     origin: str  # timeline | scenario | path | strategy | reaction
     description: str = ""
@@ -49,10 +49,10 @@ class Action:
     name: str
     kind: EventType
     target: int
-    rate_per_year: float
-    tension_gain: float
-    grievance_gain: float
-    magnitude: float
+    rate_per_year: float | np.ndarray  # one per batch row in a sweep
+    tension_gain: float | np.ndarray
+    grievance_gain: float | np.ndarray
+    magnitude: float | np.ndarray
     once: bool
     stream: int  # decides whether it fires
     effect_stream: int  # the noise of its effect
@@ -60,26 +60,32 @@ class Action:
 
 
 class Strategy:
-    """The typed actions of one actor under one named strategy."""
+    """The typed actions of one actor under one named strategy.
 
-    def __init__(self, name: str, actor: str, spec, catalog: Catalog, index: dict[str, int]):
+    `param(key, default)` gives a parameter's value, one number or one per batch row
+    (a sweep); the rates of all actions are multiplied by the strategy's `intensity`.
+    """
+
+    def __init__(self, name: str, spec, catalog: Catalog, index: dict[str, int], param=None):
+        param = param or (lambda key, default: float(default))
         self.name = name
-        self.actor = actor
-        self.actions = [
-            Action(
+        self.actor = actor = spec.actor
+        intensity = param(f"decisions.strategies.{name}.intensity", spec.intensity)
+        self.actions = []
+        for aname, a in spec.actions.items():
+            key = f"decisions.strategies.{name}.actions.{aname}"
+            self.actions.append(Action(
                 name=aname,
                 kind=catalog.resolve(a.cameo, None, list(a.channels) if a.channels else None),
                 target=index[a.target],
-                rate_per_year=float(a.rate_per_year),
-                tension_gain=float(a.tension_gain),
-                grievance_gain=float(a.grievance_gain),
-                magnitude=float(a.magnitude),
+                rate_per_year=param(f"{key}.rate_per_year", a.rate_per_year) * intensity,
+                tension_gain=param(f"{key}.tension_gain", a.tension_gain),
+                grievance_gain=param(f"{key}.grievance_gain", a.grievance_gain),
+                magnitude=param(f"{key}.magnitude", a.magnitude),
                 once=bool(a.once),
                 stream=stream_id(f"action:{actor}:{aname}"),
                 effect_stream=stream_id(f"effect:action:{actor}:{aname}"),
-            )
-            for aname, a in spec.actions.items()
-        ]
+            ))
 
     def draw(self, model, source: int, t: int) -> list[EventBatch]:
         batches = []
@@ -87,7 +93,7 @@ class Strategy:
         scale = model.dt_days / 365.0
         for act in self.actions:
             u = uniforms(model.keys, t, act.stream, 1)[0]
-            if act.tension_gain or act.grievance_gain:
+            if np.any(act.tension_gain) or np.any(act.grievance_gain):
                 state = model.state_of[act.target]
                 tension = (2.0 - x[:, source, state] - x[:, state, source]) * 0.25
                 rate = act.rate_per_year * (
@@ -108,7 +114,7 @@ class Strategy:
                         source=source,
                         target=act.target,
                         kind=act.kind,
-                        magnitude=act.magnitude,
+                        magnitude=act.magnitude if np.ndim(act.magnitude) == 0 else act.magnitude[where],
                         id=f"{self.actor}:{act.name}",
                         origin="strategy",
                         description=f"{self.name}: {act.name}",
