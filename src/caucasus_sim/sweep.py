@@ -87,6 +87,16 @@ def _axis_values(cfg, i: int, axis, method: str) -> list[float] | tuple[float, f
     return [float(v) for v in np.linspace(axis.low, axis.high, axis.num)]
 
 
+def _typed(values, current, where: str):
+    """Axis values in the type of the key: integral values for an integer key."""
+    if not isinstance(current, int) or isinstance(values, tuple):
+        return values
+    bad = [v for v in values if v != int(v)]
+    if bad:
+        raise ConfigError(f"{where}: {bad[0]!r} is not an integer, as the key needs")
+    return [int(v) for v in values]
+
+
 def plan_sweep(cfg) -> SweepPlan:
     """Check the sweep block and list its points; every point's configuration is
     validated here, before anything runs."""
@@ -98,7 +108,9 @@ def plan_sweep(cfg) -> SweepPlan:
     axes = [a.key for a in sw.axes]
     if len(set(axes)) != len(axes):
         raise ConfigError(f"sweep.axes: a key is swept twice: {axes}")
-    values = {a.key: _axis_values(cfg, i, a, sw.method) for i, a in enumerate(sw.axes)}
+    values = {a.key: _typed(_axis_values(cfg, i, a, sw.method), OmegaConf.select(cfg, a.key),
+                            f"sweep.axes[{i}] ({a.key})")
+              for i, a in enumerate(sw.axes)}
     if sw.method == "grid":
         combos = list(itertools.product(*(values[k] for k in axes)))
     else:
@@ -368,6 +380,7 @@ def collect(folder: Path) -> Path:
 def finish(folder: Path, cfg, merged: pd.DataFrame, axes: list[str], t0: float, extra: dict) -> None:
     """Write the merged table, its summary, the sweep figures and report, then the manifest."""
     from .results import balance_name, git_commit, sha256, versions
+    from .streams import replicate_keys
     from .sweep_report import write_sweep_report
 
     bname = balance_name(cfg)
@@ -376,13 +389,16 @@ def finish(folder: Path, cfg, merged: pd.DataFrame, axes: list[str], t0: float, 
     _write_atomic(folder / SUMMARY_FILE, lambda f: summary.to_csv(f, index=False, float_format="%.6g"))
     write_sweep_report(folder, cfg, summary, merged, axes)
     (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
+    ids = sorted(int(k) for k in merged["replicate"].unique())
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
                    and p.name != "manifest.json" and "points" not in p.parts and "batches" not in p.parts)
     _write_json(folder / "manifest.json", {
         "experiment": cfg.experiment, "sweep_id": folder.name, "axes": axes,
         "points": int(merged["point"].nunique()), "seed": int(cfg.seed),
         "replicates_per_point": int(merged["replicate"].nunique()),
-        "replicate_ids": sorted(int(k) for k in merged["replicate"].unique()),
+        "replicate_ids": ids,
+        "replicate_keys": [int(k) for k in replicate_keys(int(cfg.seed), ids)],
+        "swept_values": merged[["point", *axes]].drop_duplicates().to_dict(orient="records"),
         "jobs": sorted(merged["job"].unique().tolist()),
         "versions": versions(), "git_commit": git_commit(),
         "command": [Path(sys.argv[0]).name] + sys.argv[1:],

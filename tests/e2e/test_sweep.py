@@ -1,0 +1,198 @@
+"""Sweeps as a user runs them: in process, through Hydra's launchers, interrupted and resumed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+EXE = str(Path(sys.executable).with_name("caucasus-sim"))
+SMALL = ["experiment=strategy_sweep", "replicates=20", "scenario.end=2026-06-30", "progress=off"]
+IN_PROCESS_GRID = ["sweep.axes.0.values=[0.0,3.0]", "sweep.axes.1.values=[0.0,3.0]"]
+MULTIRUN_GRID = ["-m", "sweep.method=none", "decisions.strategies.rus_coercive.intensity=0.0,3.0",
+                 "decisions.strategies.tur_engaged.intensity=0.0,3.0"]
+AXES = ["decisions.strategies.rus_coercive.intensity", "decisions.strategies.tur_engaged.intensity"]
+
+
+def cli(args, cwd: Path, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def only_folder(cwd: Path, prefix: str) -> Path:
+    found = sorted((cwd / "results" / "strategy_sweep").glob(f"{prefix}-*"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def merged(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "sweep_outcomes.parquet")
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory) -> Path:
+    cwd = tmp_path_factory.mktemp("in_process")
+    proc = cli(SMALL + IN_PROCESS_GRID, cwd)
+    assert proc.returncode == 0, proc.stderr
+    return only_folder(cwd, "sweep")
+
+
+def test_in_process_sweep_writes_one_table_figures_and_manifest(in_process):
+    table = merged(in_process)
+    assert set(AXES) <= set(table.columns)
+    assert table.groupby(AXES).ngroups == 4
+    assert table.groupby(["point", "path", "client", "outcome"]).size().eq(20).all()
+    assert "job" in table.columns
+    manifest = json.loads((in_process / "manifest.json").read_text())
+    for key in ("seed", "replicate_keys", "swept_values", "versions", "git_commit", "jobs"):
+        assert key in manifest
+    assert len(manifest["swept_values"]) == 4 and len(manifest["replicate_keys"]) == 20
+    summary = pd.read_csv(in_process / "sweep_summary.csv")
+    assert {"p_positive", "q05", "q50", "q95", "replicates"} <= set(summary.columns)
+    figures = {p.name for p in (in_process / "figures").glob("*.png")}
+    assert any("p_positive" in f for f in figures) and any("q50" in f for f in figures)
+    assert any("against_swept" in f for f in figures)
+    report = (in_process / "report.md").read_text()
+    assert "replicates per cell" in report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", [
+    ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+    ["hydra/launcher=submitit_local"],
+], ids=["joblib", "submitit_local"])
+def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_path, launcher):
+    proc = cli(MULTIRUN_GRID + SMALL + launcher, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = only_folder(tmp_path, "multirun")
+    points = sorted((folder / "points").iterdir())
+    assert len(points) == 4
+    for point in points:
+        manifest = json.loads((point / "manifest.json").read_text())
+        for key in ("seed", "replicate_keys", "swept", "versions", "git_commit", "overrides"):
+            assert key in manifest
+        assert set(manifest["swept"]) == set(AXES)
+    multi = merged(folder)
+    assert multi["job"].nunique() == 4  # each row says which job produced it
+    pd.testing.assert_frame_equal(merged(in_process).drop(columns="job"), multi.drop(columns="job"),
+                                  check_exact=True)
+    assert json.loads((folder / "manifest.json").read_text())["points"] == 4
+
+
+SLOW_SWEEP = ["experiment=strategy_sweep", "replicates=300", "progress=off"]
+
+
+def wait_for(predicate, proc, timeout=120.0):
+    start = time.monotonic()
+    while not predicate():
+        assert proc.poll() is None, "the sweep finished before it could be interrupted"
+        assert time.monotonic() - start < timeout
+        time.sleep(0.02)
+
+
+def stamps(files) -> dict[str, tuple[int, int]]:
+    return {f"{f.parent.name}/{f.name}": (f.stat().st_mtime_ns, f.stat().st_ino) for f in files}
+
+
+@pytest.mark.slow
+def test_killed_in_process_sweep_resumes_without_recomputing(tmp_path):
+    args = SLOW_SWEEP + IN_PROCESS_GRID + ["sweep.points_per_batch=1"]
+    proc = subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    batches = lambda: sorted((tmp_path / "results" / "strategy_sweep").glob("sweep-*/batches/*.parquet"))  # noqa: E731
+    wait_for(lambda: len(batches()) >= 1, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = batches()
+    assert 1 <= len(done) < 4
+    folder = only_folder(tmp_path, "sweep")
+    assert not (folder / "manifest.json").exists()  # not complete, and it does not look it
+    before = stamps(done)
+    again = cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"({len(done)} already done, {4 - len(done)} run)" in again.stdout
+    assert {k: v for k, v in stamps(batches()).items() if k in before} == before
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert cli(args, fresh).returncode == 0
+    pd.testing.assert_frame_equal(merged(folder), merged(only_folder(fresh, "sweep")), check_exact=True)
+
+
+@pytest.mark.slow
+def test_killed_multirun_resumes_without_recomputing(tmp_path):
+    args = MULTIRUN_GRID + SLOW_SWEEP
+    proc = subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    manifests = lambda: sorted((tmp_path / "results" / "strategy_sweep").glob("multirun-*/points/*/manifest.json"))  # noqa: E731
+    wait_for(lambda: len(manifests()) >= 1, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = manifests()
+    assert 1 <= len(done) < 4
+    before = stamps(done)
+    again = cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already done, skipped") == len(done)
+    assert {k: v for k, v in stamps(manifests()).items() if k in before} == before
+    folder = only_folder(tmp_path, "multirun")
+    assert merged(folder)["job"].nunique() == 4
+    # and the result equals the in-process sweep of the same grid
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    assert cli(SLOW_SWEEP + IN_PROCESS_GRID, ref).returncode == 0
+    pd.testing.assert_frame_equal(merged(only_folder(ref, "sweep")).drop(columns="job"),
+                                  merged(folder).drop(columns="job"), check_exact=True)
+
+
+def test_second_run_of_a_running_sweep_is_refused(tmp_path):
+    from caucasus_sim import load_config
+    from caucasus_sim.sweep import config_digest, sweep_lock
+
+    args = SMALL + IN_PROCESS_GRID
+    folder = tmp_path / "results" / "strategy_sweep" / f"sweep-{config_digest(load_config(args))}"
+    with sweep_lock(folder):  # as a running sweep holds it
+        second = cli(args, tmp_path)
+    lines = [line for line in second.stderr.splitlines() if line.strip()]
+    assert second.returncode != 0 and len(lines) == 1 and "in use" in lines[0]
+    assert not (folder / "sweep_outcomes.parquet").exists()
+    assert cli(args, tmp_path).returncode == 0  # once free, the same command runs
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["-m", "sweep.method=none", "decisions.strategies.nope.intensity=1,2"], "nope"),
+    (["-m", "sweep.method=none", "replicates=10,abc"], "abc"),
+    (["-m", "sweep.method=none", "decisions.strategies.rus_coercive.intensity=0,-1"], "-1"),
+    (["sweep.axes.0.key=decisions.strategies.nope.intensity"], "nope"),
+    (["sweep.axes.0.low=3", "sweep.axes.0.high=0"], "empty range"),
+    (["sweep.axes.0.key=scenario.name"], "not a number"),
+    (["sweep.axes.0.values=[]"], "empty list"),
+    (["sweep.axes.0.key=replicates", "sweep.axes.0.values=[10,10.5]"], "10.5"),
+], ids=["multirun_unknown_key", "multirun_wrong_type", "multirun_bad_later_value", "unknown_key",
+        "empty_range", "not_numeric", "no_values", "wrong_type"])
+def test_bad_axis_fails_before_any_job(tmp_path, args, needle):
+    proc = cli(["experiment=strategy_sweep", "replicates=5", *args], tmp_path)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode != 0
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert needle in lines[0]
+    assert not (tmp_path / "results").exists()
+
+
+def test_points_sharing_a_batch_equal_separate_runs():
+    from caucasus_sim import CaucasusModel, load_config
+    from caucasus_sim.sweep import plan_sweep, point_config
+
+    cfg = load_config(SMALL + IN_PROCESS_GRID)
+    points = plan_sweep(cfg).points
+    batch = CaucasusModel(cfg, path="coercion_engagement", points=points).run()
+    R = cfg.replicates
+    for i, point in enumerate(points):
+        alone = CaucasusModel(point_config(cfg, point), path="coercion_engagement").run()
+        rows = slice(i * R, (i + 1) * R)
+        assert np.array_equal(batch.alignment_record[:, rows], alone.alignment_record)
+        assert np.array_equal(batch.attitude[rows], alone.attitude)
+    assert not np.array_equal(batch.alignment_record[:, :R], batch.alignment_record[:, -R:])
