@@ -176,12 +176,31 @@ def _run_sweep(cfg, write: bool) -> Results:
     )
 
 
+def _run_attribution(cfg, write: bool) -> Results:
+    """Event attribution: the effect table (summary) and the paired outcomes."""
+    from . import attribution
+
+    if not write:
+        raise ConfigError("an attribution always writes its folder; use write=True")
+    folder = attribution.run_attribution(cfg)
+    return Results(
+        folder=folder,
+        summary=pd.read_csv(folder / attribution.EFFECTS_FILE),
+        trajectories=pd.DataFrame(),
+        events=pd.DataFrame(),
+        outcomes=pd.read_parquet(folder / attribution.OUTCOMES_FILE),
+        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+    )
+
+
 def run(cfg, *, write: bool = True) -> Results:
     """Run an experiment: simulate every path, build the tables, write the results folder."""
     from . import results as res
 
     if cfg.sweep.method != "none":
         return _run_sweep(cfg, write)
+    if cfg.attribution.enabled:
+        return _run_attribution(cfg, write)
     t0 = time.perf_counter()
     models = simulate(cfg)
     tables = res.build_tables(models, cfg)

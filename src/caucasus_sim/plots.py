@@ -199,3 +199,19 @@ def plot_outcome_against(rows: pd.DataFrame, key: str, metric: str, ax=None):
         ax.axhline(0.0, color="0.4", linewidth=0.6)
     ax.grid(alpha=0.3, linewidth=0.5)
     return ax
+
+
+def plot_effects(effects: pd.DataFrame, ax=None):
+    """Mean paired effects with 95% intervals, sorted, one bar per row of `effects`
+    (columns effect_of, effect_mean, ci_low, ci_high); blue raises, vermillion lowers."""
+    ax = ax or plt.gca()
+    d = effects.sort_values("effect_mean")
+    y = np.arange(len(d))
+    colors = np.where(d["effect_mean"] >= 0, PATRON_COLORS["TUR"], PATRON_COLORS["RUS"])
+    ax.barh(y, d["effect_mean"], color=colors, height=0.7)
+    ax.errorbar(d["effect_mean"], y, xerr=[d["effect_mean"] - d["ci_low"], d["ci_high"] - d["effect_mean"]],
+                fmt="none", ecolor="0.15", elinewidth=0.8, capsize=2)
+    ax.axvline(0.0, color="0.4", linewidth=0.6)
+    ax.set_yticks(y, [str(v).replace("_", " ") for v in d["effect_of"]], fontsize=7)
+    ax.grid(axis="x", alpha=0.3, linewidth=0.5)
+    return ax

@@ -216,6 +216,40 @@ SWEEP_METHODS: tuple[str, ...] = ("none", "grid", "lhs")
 
 
 @dataclass
+class AttributionConfig:
+    # event attribution: the baseline path and, for each event, the same path without it
+    enabled: bool = False
+    baseline: str = "history"  # the path whose scheduled events are attributed
+    events: list[str] = field(default_factory=list)  # event ids ([]: every scheduled event)
+    outcome: str = "2025-07-01"  # an outcome label: a date of scenario.outcome_dates or "end"
+
+
+@dataclass
+class UncertainParam:
+    key: str = "???"  # a numeric configuration key
+    low: float = 0.0
+    high: float = 1.0
+
+
+@dataclass
+class SensitivityConfig:
+    method: str = "none"  # none | sobol | morris
+    base_samples: int = 512  # Sobol: N (N (2D + 2) points); Morris: trajectories
+    morris_levels: int = 4
+    params: list[UncertainParam] = field(default_factory=list)
+    path: str = ""  # the path evaluated ("": the first)
+    client: str = "AZE"
+    outcome: str = "end"  # an outcome label: a date of scenario.outcome_dates or "end"
+    statistic: str = "p_positive"  # of the balance over the replicates of a point: p_positive | mean
+    points_per_batch: int = 100
+    discovery_quantile: float = 0.2  # PRIM: points whose statistic is in this lowest share
+
+
+SENSITIVITY_METHODS: tuple[str, ...] = ("none", "sobol", "morris")
+STATISTICS: tuple[str, ...] = ("p_positive", "mean")
+
+
+@dataclass
 class Config:
     experiment: str = "alignment_paths"
     description: str = ""
@@ -232,6 +266,8 @@ class Config:
     paths: dict[str, PathConfig] = field(default_factory=dict)
     balance: Optional[BalanceConfig] = field(default_factory=BalanceConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    attribution: AttributionConfig = field(default_factory=AttributionConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
 
 
 def register_configs() -> None:
