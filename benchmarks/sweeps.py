@@ -11,12 +11,14 @@ It is measured three ways:
    figures, manifest), with `sweep.points_per_batch` = 0 (all points in one batch) and
    = 10 (the experiment's own setting is 7, a divisor of its 7 x 7 grid; 10 is the
    analogue for a 10 x 10 grid). Each setting is repeated in fresh output folders; the
-   table shows the median. The simulation alone is timed too: one
-   `CaucasusModel(cfg, path=..., points=<all points>, replicates=200)` and its `.run()`,
-   and the same as batches of 10 points (construction timed separately). For a
-   like-for-like comparison with the Hydra command, the in-process sweep is also run
-   once as a command (`caucasus-sim experiment=strategy_sweep ...` in a subprocess,
-   interpreter start-up and config checks included).
+   table shows the median. Parts are timed on their own too: `plan_sweep(cfg)` (which
+   run_sweep calls first; it builds and validates every point's configuration), and the
+   simulation alone: one `CaucasusModel(cfg, path=..., points=<all points>,
+   replicates=200)` and its `.run()`, and the same as batches of 10 points (construction
+   timed separately). For a like-for-like comparison with the Hydra command, the
+   in-process sweep is also run once as a command (`caucasus-sim experiment=strategy_sweep
+   ... sweep.points_per_batch=0` in a subprocess, interpreter start-up and config checks
+   included).
 2. Hydra multirun, one job per point, basic launcher: `caucasus-sim -m
    experiment=strategy_sweep sweep.method=none ... key1=<10 values> key2=<10 values>` in a
    subprocess (values are repr() of the np.linspace floats, so they are the same floats),
@@ -282,7 +284,7 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     keep = root / "kept"
     keep.mkdir()
     cfg = load_config(base_overrides(n, R, root / "unused"))
-    plan = plan_sweep(cfg)
+    plan = plan_sweep(cfg)  # first call: not timed (its timed repeat is below, after the warm-up)
     paths = list(cfg.paths)
     if len(paths) != 1:
         raise SystemExit(f"expected one path in {EXPERIMENT}, found {paths}")
@@ -321,6 +323,12 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     print(f"  temporary output folder: {root}")
     print()
     rep_steps = P * R * n_steps
+    plan_walls = []
+    for _ in range(sim_repeats):
+        t0 = time.perf_counter()
+        plan_sweep(cfg)
+        plan_walls.append(time.perf_counter() - t0)
+    plan_wall = statistics.median(plan_walls)
 
     # ------------------------------------------------------------------ 1. in process
     print(f"[1/3] in-process batched sweep: simulation only ({sim_repeats} repeats), "
@@ -333,8 +341,9 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     e2e = {ppb: time_run_sweep(n, R, ppb, root, repeats, keep) for ppb in (0, n)}
     cli = cli_executable()
     cli_out = root / "cli-inproc"
-    cli_wall, _ = run_command([cli, *base_overrides(n, R, cli_out)], cwd=root)
+    cli_wall, _ = run_command([cli, *base_overrides(n, R, cli_out), "sweep.points_per_batch=0"], cwd=root)
     cli_folder = only_folder(cli_out, "sweep-*")
+    cli_batches = int(json.loads((cli_folder / "manifest.json").read_text())["batches"])
 
     # ------------------------------------------------------------------ 2. Hydra multirun
     print(f"[2/3] Hydra multirun, {P} jobs, one per point (subprocess) ...", flush=True)
@@ -361,8 +370,9 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     print()
 
     # ------------------------------------------------------------------ the table
-    def row(label, runs, wall, note=""):
-        print(f"{label:<52} {runs:>9} {wall:>10.2f} {rep_steps / wall:>13,.0f} {P / wall:>9.2f}  {note}")
+    def row(label, runs, wall, note="", rates=True):
+        rs, ps = (f"{rep_steps / wall:>13,.0f}", f"{P / wall:>9.2f}") if rates else (f"{'-':>13}", f"{'-':>9}")
+        print(f"{label:<52} {runs:>9} {wall:>10.2f} {rs} {ps}  {note}")
 
     print(f"Sweep of {P} points x {R} replicates x {n_steps} steps = {rep_steps:,} replicate-steps")
     hdr = (f"{'way':<52} {'batches':>9} {'wall s':>10} {'rep-steps/s':>13} {'points/s':>9}  notes")
@@ -372,8 +382,10 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
         what = "0 (all)" if ppb == 0 else str(ppb)
         row(f"1. in process: run_sweep, points_per_batch={what}", e["batches"], e["wall"],
             f"end to end, median of {e['repeats']}")
-    row("   in process: `caucasus-sim experiment=...` command", e2e[0]["batches"], cli_wall,
-        "subprocess wall, 1 run, interpreter start included")
+    row("   of which (both): plan_sweep(cfg)", 1, plan_wall,
+        f"timed alone, median of {len(plan_walls)}; run_sweep calls it first", rates=False)
+    row("   in process: `caucasus-sim experiment=...` command", cli_batches, cli_wall,
+        "subprocess wall, 1 run, points_per_batch=0, start-up incl.")
     row(f"   simulation only: 1 model of {P} points", 1, sim_all["run"],
         f".run() median of {sim_all['repeats']}; build {sim_all['build']:.3f} s")
     row(f"   simulation only: {sim_n['batches']} models of {n} points", sim_n["batches"], sim_n["run"],
@@ -383,7 +395,7 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     row("   of which: the jobs' own wall time (sum)", len(job_walls), sum(job_walls),
         "run_point per job, from the job manifests")
     row("   of which: collect (merge, summary, figures)", 1, float(mr_info["wall_time_s"]),
-        "from the multirun manifest")
+        "from the multirun manifest", rates=False)
     rest = mr_wall - sum(job_walls) - float(mr_info["wall_time_s"])
     print(f"{'   of which: the rest (start-up, checks, Hydra per job)':<52} {'':>9} {rest:>10.2f}")
     row(f"3. mesa.batch_run ESTIMATE: {P * R:,} one-replicate runs", P * R, est,
@@ -395,6 +407,8 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
               + f" s (load_config beforehand: {e['load']:.2f} s, not included)")
     print(f"  simulation only, all {P} points in one model: .run() " + ", ".join(f"{x:.2f}" for x in sim_all["runs"])
           + f" s; in models of {n} points: " + ", ".join(f"{x:.2f}" for x in sim_n["runs"]) + " s")
+    print(f"  plan_sweep(cfg) alone: " + ", ".join(f"{x:.2f}" for x in plan_walls)
+          + f" s ({plan_wall / P * 1e3:.1f} ms per point: a deep copy and validation of the config per point)")
     print(f"  Hydra jobs: {len(job_walls)} point folders, per-job wall {min(job_walls):.2f} .. "
           f"{max(job_walls):.2f} s (median {statistics.median(job_walls):.2f} s)")
     print(f"  mesa.batch_run sample: {conv['n']} runs over {len(conv['by_point'])} points and replicates "

@@ -130,7 +130,7 @@ def main() -> None:
             if cl.multirun:
                 from .sweep import multirun_folder
 
-                folder = multirun_folder(cfg, [o for o in cl.typed if not o.startswith("hydra")])
+                folder = multirun_folder(cfg, cl.typed)
                 sys.argv += [f"hydra.sweep.dir={folder}", "hydra.sweep.subdir=points"]
     except ConfigError as exc:
         fail(str(exc))

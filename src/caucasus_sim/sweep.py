@@ -43,7 +43,7 @@ from .schema import SWEEP_METHODS, ConfigError, validate
 SWEEP_FILE = "sweep.json"
 OUTCOMES_FILE = "sweep_outcomes.parquet"
 SUMMARY_FILE = "sweep_summary.csv"
-PROVENANCE = ("job",)
+NOT_RESULTS = ("progress", "output_root")  # keys that do not change what a run computes
 _NOT_SET = object()
 
 
@@ -125,10 +125,14 @@ def plan_sweep(cfg) -> SweepPlan:
         combos = [tuple(row) for row in qmc.scale(unit, lo, hi)]
     if sw.points_per_batch < 0:
         raise ConfigError(f"sweep.points_per_batch: {sw.points_per_batch!r} must be 0 (all) or positive")
-    points = []
-    for combo in combos:
-        point_cfg = point_config(cfg, dict(zip(axes, combo)))
-        points.append({k: OmegaConf.select(point_cfg, k) for k in axes})
+    # every constraint on a numeric key is a range, so checking each axis at its smallest
+    # and largest value checks every point (and costs two validations per axis, not one
+    # per point)
+    for i, key in enumerate(axes):
+        column = [c[i] for c in combos]
+        for value in {min(column), max(column)}:
+            point_config(cfg, {key: value})
+    points = [dict(zip(axes, combo)) for combo in combos]
     return SweepPlan(axes=axes, points=points, batchable=all(is_batchable(k) for k in axes))
 
 
@@ -155,7 +159,7 @@ def point_config(cfg, point: dict):
 def config_digest(cfg) -> str:
     """A short hash of everything that determines the results of a configuration."""
     plain = OmegaConf.to_container(cfg, resolve=True)
-    for key in ("progress", "output_root", "hydra"):
+    for key in (*NOT_RESULTS, "hydra"):
         plain.pop(key, None)
     text = json.dumps(plain, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -291,11 +295,17 @@ def run_sweep(cfg) -> Path:
 # ------------------------------------------------------------------------ Hydra multirun
 
 
+def identity(overrides: list[str]) -> list[str]:
+    """The overrides that determine results (without Hydra's and display settings)."""
+    return [o for o in overrides
+            if not o.lstrip("+~").startswith("hydra") and o.lstrip("+~").split("=")[0] not in NOT_RESULTS]
+
+
 def multirun_folder(cfg, overrides: list[str]) -> Path:
     """The folder of a multirun: the base configuration (first value of each sweep) and
     the command's overrides decide it, so the same command finds its earlier jobs."""
     digest = hashlib.sha256(
-        (config_digest(cfg) + "\n" + "\n".join(sorted(overrides))).encode()).hexdigest()[:12]
+        (config_digest(cfg) + "\n" + "\n".join(sorted(identity(overrides)))).encode()).hexdigest()[:12]
     return Path(cfg.output_root) / cfg.experiment / f"multirun-{digest}"
 
 
@@ -306,7 +316,7 @@ def run_point(cfg, folder: Path, job_overrides: list[str], swept: list[str]) -> 
     from .results import git_commit, versions
 
     t0 = time.perf_counter()
-    point_id = hashlib.sha256("\n".join(sorted(job_overrides)).encode()).hexdigest()[:12]
+    point_id = hashlib.sha256("\n".join(sorted(identity(job_overrides))).encode()).hexdigest()[:12]
     final = folder / "points" / point_id
     if (final / "manifest.json").exists():
         print(f"caucasus-sim: point {point_id} already done, skipped")
