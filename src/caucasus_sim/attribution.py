@@ -163,19 +163,34 @@ def effect_table(outcomes: pd.DataFrame, cfg, events: dict, bname: str) -> pd.Da
 
 
 def write_attribution_report(folder: Path, cfg=None) -> Path:
-    """Figures and report.md of an attribution folder, from its saved tables only."""
-    import matplotlib.pyplot as plt
-
+    """Figures, report.md and report.html of an attribution folder, from its saved tables."""
     from . import plots
-    from .report import _save
-    from .results import balance_name
 
     folder = Path(folder)
     if cfg is None:
         cfg = OmegaConf.load(folder / "config.yaml")
+    with plots.publication_style():
+        sections, header = _attribution_sections(folder, cfg)
+    from .report import report_markdown, write_html
+
+    text = report_markdown(f"# {cfg.experiment}", str(cfg.description or "").strip(), header, sections)
+    out = folder / "report.md"
+    out.write_text(text, encoding="utf-8")
+    write_html(folder, text)
+    return out
+
+
+def _attribution_sections(folder: Path, cfg) -> tuple[list[tuple], list[str]]:
+    import matplotlib.pyplot as plt
+
+    from . import plots
+    from .report import save_figure
+    from .results import balance_name
+
     effects = pd.read_csv(folder / EFFECTS_FILE)
     bname = balance_name(cfg)
     label = plots.metric_label(bname)
+    short = label.replace(" alignment", "")
     clients = list(dict.fromkeys(effects["client"]))
     reps = int(effects["replicates"].max())
     figdir = folder / "figures"
@@ -184,20 +199,20 @@ def write_attribution_report(folder: Path, cfg=None) -> Path:
     moved = [c for c in clients if ev.loc[ev["client"] == c, "effect_mean"].abs().max() > 0]
     shown = moved or clients[:1]
     n_ev = ev["effect_of"].nunique()
-    fig, axes = plt.subplots(len(shown), 1, figsize=(5.5, (0.22 * n_ev + 0.9) * len(shown)), squeeze=False)
+    fig, axes = plt.subplots(len(shown), 1, figsize=(plots.SINGLE_COLUMN, (0.2 * n_ev + 0.9) * len(shown)),
+                             squeeze=False, layout="constrained")
     for ax, client in zip(axes[:, 0], shown):
         plots.plot_effects(ev[ev["client"] == client], ax=ax)
-        ax.set_title(client, fontsize=9)
-        ax.set_xlabel(f"effect on {label} (share difference)")
-    fig.tight_layout()
-    img1 = _save(fig, figdir, f"{bname}_effect_by_event")
+        ax.set_title(client)
+        ax.set_xlabel(f"effect on {short}\n(share difference)")
+    img1 = save_figure(fig, figdir, f"{bname}_effect_by_event")
     focus = cfg.sweep.client if cfg.sweep.client in clients else clients[0]
-    top = ev[ev["client"] == focus].reindex(ev[ev["client"] == focus]["effect_mean"].abs()
-                                           .sort_values(ascending=False).index).head(3)
+    mine = ev[ev["client"] == focus]
+    top = mine.reindex(mine["effect_mean"].abs().sort_values(ascending=False).index).head(3)
     reading = [f"For {focus}, the largest effects on the {label} as of {cfg.attribution.outcome} are " + "; ".join(
         f"{r.effect_of.replace('_', ' ')} {r.effect_mean:+.3f} (95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})"
         for r in top.itertuples()) + "."]
-    zero = ev[(ev["client"] == focus) & (ev["ci_low"] <= 0) & (ev["ci_high"] >= 0)]
+    zero = mine[(mine["ci_low"] <= 0) & (mine["ci_high"] >= 0)]
     if len(zero):
         reading.append(f"{len(zero)} event(s) have an interval that includes 0.")
     unmoved = [c for c in clients if c not in moved]
@@ -212,27 +227,21 @@ def write_attribution_report(folder: Path, cfg=None) -> Path:
     other = effects[effects["kind"] == "path"]
     if len(other):
         n_other = other["effect_of"].nunique()
-        fig, axes = plt.subplots(len(clients), 1, figsize=(5.5, (0.3 * n_other + 0.9) * len(clients)),
-                                 squeeze=False, sharex=True)
+        fig, axes = plt.subplots(len(clients), 1, figsize=(plots.SINGLE_COLUMN, (0.3 * n_other + 0.8) * len(clients)),
+                                 squeeze=False, sharex=True, layout="constrained")
         for ax, client in zip(axes[:, 0], clients):
             plots.plot_effects(other[other["client"] == client], ax=ax)
-            ax.set_title(client, fontsize=9)
-        axes[-1, 0].set_xlabel(f"effect on {label} (share difference)")
-        fig.tight_layout()
-        img2 = _save(fig, figdir, f"{bname}_effect_by_path")
+            ax.set_title(client)
+        axes[-1, 0].set_xlabel(f"effect on {short}\n(share difference)")
+        img2 = save_figure(fig, figdir, f"{bname}_effect_by_path")
         text = " ".join(
             f"{r.effect_of.replace('_', ' ')} changes {r.client}'s balance by {r.effect_mean:+.3f} "
             f"(95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})." for r in other.itertuples() if r.client == focus)
         sections.append((f"Effect of the other paths on the {label}", img2,
                          f"Mean paired effect (path minus {cfg.attribution.baseline}) on each client's {label} "
                          f"as of {cfg.attribution.outcome}, with 95% intervals, over {reps} replicates.", text))
-    md = [f"# {cfg.experiment}", "", str(cfg.description or "").strip(), "",
-          f"- Baseline path `{cfg.attribution.baseline}`; {ev['effect_of'].nunique()} events attributed; "
-          f"{reps} replicates; seed {cfg.seed}; outcome as of {cfg.attribution.outcome}.",
-          f"- Tables: `{EFFECTS_FILE}` (effects and intervals), `{OUTCOMES_FILE}` (per path, replicate "
-          "and client).", ""]
-    for i, (title, img, caption, text) in enumerate(sections, start=1):
-        md += [f"## {i}. {title}", "", f"![{title}]({img})", "", f"*Figure {i}.* {caption}", "", text, ""]
-    out = folder / "report.md"
-    out.write_text("\n".join(md), encoding="utf-8")
-    return out
+    header = [f"- Baseline path `{cfg.attribution.baseline}`; {ev['effect_of'].nunique()} events attributed; "
+              f"{reps} replicates; seed {cfg.seed}; outcome as of {cfg.attribution.outcome}.",
+              f"- Tables: `{EFFECTS_FILE}` (effects and intervals), `{OUTCOMES_FILE}` (per path, replicate "
+              "and client)."]
+    return sections, header

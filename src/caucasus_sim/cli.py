@@ -28,8 +28,8 @@ TAKES_VALUE = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "
                "--cfg", "-c", "--package", "-p", "--info", "-i"}
 
 
-def fail(message: str, status: int = 2) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+def fail(message: str, status: int = 2, prog: str = PROG) -> None:
+    print(f"{prog}: error: {message}", file=sys.stderr)
     sys.exit(status)
 
 
@@ -93,8 +93,12 @@ def check_command_line(cl: CommandLine):
         for value in values[1:]:
             others = [o for o in cl.plain if not o.startswith(f"{key}=")]
             validate(load_config([*others, f"{key}={value}"]))
-    if cl.multirun and cfg.sweep.method != "none":
-        raise ConfigError("this experiment declares its own sweep; run it without --multirun")
+    if cl.multirun:
+        own = [name for name, on in (("sweep", cfg.sweep.method != "none"),
+                                     ("sensitivity analysis", cfg.sensitivity.method != "none"),
+                                     ("attribution", cfg.attribution.enabled)) if on]
+        if own:
+            raise ConfigError(f"this experiment runs its own {own[0]}; run it without --multirun")
     return cfg
 
 
@@ -167,6 +171,41 @@ def collect_main() -> None:
         collect(Path(sys.argv[1]))
     except ConfigError as exc:
         fail(str(exc))
+
+
+def report_main() -> None:
+    """`caucasus-sim-report <results folder>`: draw the figures and write report.md and
+    report.html of a saved run, sweep (or other analysis) folder again from its
+    config.yaml and tables, without running the model; manifest.json is not changed."""
+    from .report import rebuild_report
+    from .results import versions
+
+    prog = "caucasus-sim-report"
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        fail("usage: caucasus-sim-report <results folder>", prog=prog)
+    folder = Path(sys.argv[1])
+    try:
+        r = rebuild_report(folder)
+    except ConfigError as exc:
+        fail(str(exc), prog=prog)
+    except OSError as exc:  # e.g. a folder that cannot be written
+        fail(f"{folder}: {exc}", prog=prog)
+    except KeyboardInterrupt:
+        fail("interrupted; the folder is as it was", 130, prog=prog)
+    figures = len({Path(n).stem for n in r["built"] if n.startswith("figures/")})
+    text = f"{prog}: {folder}: report.md, report.html and {figures} figures rebuilt"
+    if r["changed"]:
+        then = r["recorded_versions"].get("matplotlib", "?")
+        now = versions().get("matplotlib", "?")
+        text += (f"; {len(r['changed'])} differ from the hashes in manifest.json (e.g. {r['changed'][0]}"
+                 + (f"; drawn with matplotlib {then} then, {now} now" if then != now else "") + ")")
+    else:
+        text += "; every file recorded in manifest.json matches its hash"
+    if r["new"]:
+        text += f"; {len(r['new'])} not recorded there (e.g. {r['new'][0]})"
+    if r["not_built"]:
+        text += f"; {len(r['not_built'])} recorded but not rebuilt (e.g. {r['not_built'][0]})"
+    print(text)
 
 
 if __name__ == "__main__":

@@ -193,10 +193,29 @@ def _run_attribution(cfg, write: bool) -> Results:
     )
 
 
+def _run_sensitivity(cfg, write: bool) -> Results:
+    """A sensitivity analysis: its indices (summary) and sampled points (outcomes)."""
+    from . import sensitivity
+
+    if not write:
+        raise ConfigError("a sensitivity analysis always writes its folder (it is how it resumes); use write=True")
+    folder = sensitivity.run_sensitivity(cfg).resolve()
+    return Results(
+        folder=folder,
+        summary=pd.read_csv(folder / sensitivity.INDICES_FILE),
+        trajectories=pd.DataFrame(),
+        events=pd.DataFrame(),
+        outcomes=pd.read_parquet(folder / sensitivity.SAMPLES_FILE),
+        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+    )
+
+
 def run(cfg, *, write: bool = True) -> Results:
     """Run an experiment: simulate every path, build the tables, write the results folder."""
     from . import results as res
 
+    if cfg.sensitivity.method != "none":
+        return _run_sensitivity(cfg, write)
     if cfg.sweep.method != "none":
         return _run_sweep(cfg, write)
     if cfg.attribution.enabled:

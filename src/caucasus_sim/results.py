@@ -10,7 +10,7 @@ A run writes one folder `results/<experiment>/<run id>/`:
     events.parquet       the event log (scheduled events once, decided events per replicate)
     event_counts.csv     events per path and type, mean count per replicate
     outcomes.csv         per replicate, path, client and outcome date
-    figures/*.png|svg    figures, and report.md that embeds them
+    figures/*.png|svg|pdf figures, report.md that embeds them and report.html that carries them
 
 The folder is assembled as a hidden `.<run id>.partial` sibling and renamed into place
 only when complete, so an interrupted run never leaves a folder that looks complete.
@@ -36,7 +36,8 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
-LIBRARIES = ("mesa", "numpy", "hydra-core", "omegaconf", "pandas", "pyarrow", "matplotlib", "tqdm")
+LIBRARIES = ("mesa", "numpy", "scipy", "hydra-core", "omegaconf", "pandas", "pyarrow", "matplotlib",
+             "tqdm", "SALib", "ema_workbench")
 
 
 def balance_name(cfg) -> str | None:
@@ -217,6 +218,13 @@ def new_run_folder(root: Path, experiment: str) -> tuple[Path, Path]:
         return staging, final
 
 
+def write_atomic(path: Path, write) -> None:
+    """Write a file through `write(temporary path)` and rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
 def git_commit() -> str:
     here = Path(__file__).resolve().parent
     try:
@@ -263,6 +271,7 @@ def write_run(cfg, models, tables, started: float) -> Path:
         report.write_report(staging, cfg)
         files = sorted(p for p in staging.rglob("*") if p.is_file())
         manifest = {
+            "analysis": "run",
             "experiment": cfg.experiment,
             "run_id": final.name,
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -38,6 +38,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from .model import CaucasusModel, is_batchable
+from .results import write_atomic
 from .schema import SWEEP_METHODS, ConfigError, validate
 
 SWEEP_FILE = "sweep.json"
@@ -181,14 +182,8 @@ def sweep_lock(folder: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _write_json(path: Path, data) -> None:
-    _write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8"))
+    write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8"))
 
 
 # ------------------------------------------------------------------------ tables
@@ -280,7 +275,7 @@ def run_sweep(cfg) -> Path:
                     pcfg = point_config(cfg, pts[0])
                     models = {p: CaucasusModel(pcfg, path=p).run() for p in cfg.paths}
                 rows = outcome_rows(models, cfg, pts, f"batch-{i:04d}", ids)
-                _write_atomic(folder / "batches" / f"batch-{i:04d}.parquet",
+                write_atomic(folder / "batches" / f"batch-{i:04d}.parquet",
                               lambda f: rows.to_parquet(f, index=False))
                 bar.update(len(ids))
         if disable and todo:
@@ -391,19 +386,19 @@ def finish(folder: Path, cfg, merged: pd.DataFrame, axes: list[str], t0: float, 
     """Write the merged table, its summary, the sweep figures and report, then the manifest."""
     from .results import balance_name, git_commit, sha256, versions
     from .streams import replicate_keys
-    from .sweep_report import write_sweep_report
+    from .sweep_report import build_sweep_report
 
     bname = balance_name(cfg)
-    _write_atomic(folder / OUTCOMES_FILE, lambda f: merged.to_parquet(f, index=False))
+    write_atomic(folder / OUTCOMES_FILE, lambda f: merged.to_parquet(f, index=False))
     summary = summarise(merged, axes, bname)
-    _write_atomic(folder / SUMMARY_FILE, lambda f: summary.to_csv(f, index=False, float_format="%.6g"))
-    write_sweep_report(folder, cfg, summary, merged, axes)
+    write_atomic(folder / SUMMARY_FILE, lambda f: summary.to_csv(f, index=False, float_format="%.6g"))
+    build_sweep_report(folder, cfg, axes)  # from the saved tables, as caucasus-sim-report does
     (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     ids = sorted(int(k) for k in merged["replicate"].unique())
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
                    and p.name != "manifest.json" and "points" not in p.parts and "batches" not in p.parts)
     _write_json(folder / "manifest.json", {
-        "experiment": cfg.experiment, "sweep_id": folder.name, "axes": axes,
+        "analysis": "sweep", "experiment": cfg.experiment, "sweep_id": folder.name, "axes": axes,
         "points": int(merged["point"].nunique()), "seed": int(cfg.seed),
         "replicates_per_point": int(merged["replicate"].nunique()),
         "replicate_ids": ids,

@@ -16,14 +16,25 @@ def test_experiments_are_found():
     assert {"alignment_paths", "fj_known_answer", "yekaterinburg_counterfactual"} <= set(EXPERIMENTS)
 
 
+SHRINK = {"sensitivity": ["sensitivity.base_samples=4"]}  # 4 (D + 2) points, not 512 (D + 2)
+
+
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_runs_shrunk(name, tmp_results):
-    cfg = load_config([f"experiment={name}", "replicates=4", "progress=off"])
+    cfg = load_config([f"experiment={name}", "replicates=4", "progress=off", *SHRINK.get(name, [])])
     assert cfg.experiment == name
     results = run(cfg)
     assert results.folder.parent == tmp_results / "results" / name
     assert (results.folder / "report.md").is_file()
+    if cfg.sensitivity.method != "none":  # one row per sampled point, one index row per parameter
+        assert (results.outcomes["replicates"] == 4).all()
+        assert list(results.summary["param"]) == [p.key for p in cfg.sensitivity.params]
+        return
     assert results.outcomes["replicate"].nunique() == 4
+    if cfg.attribution.enabled:  # one effect per attributed event and per other path
+        assert set(results.summary["kind"]) == {"event", "path"}
+        assert set(results.outcomes["path"]) >= set(cfg.paths)
+        return
     assert set(results.summary["path"]) == set(cfg.paths)
 
 
