@@ -159,53 +159,18 @@ def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
     return models
 
 
-def _run_sweep(cfg, write: bool) -> Results:
-    """A declared sweep: its merged outcomes and per-point summary (no trajectories)."""
-    from . import sweep
-
+def _analysis(cfg, write: bool, what: str, runner, summary_file: str, outcomes_file: str) -> Results:
+    """Run an analysis that writes its own folder (a sweep, an attribution, a sensitivity
+    analysis) and return its summary and outcome tables read back from that folder."""
     if not write:
-        raise ConfigError("a sweep always writes its folder (it is how it resumes); use write=True")
-    folder = sweep.run_sweep(cfg).resolve()
+        raise ConfigError(f"{what} always writes its folder (it is how it resumes); use write=True")
+    folder = Path(runner(cfg)).resolve()
     return Results(
         folder=folder,
-        summary=pd.read_csv(folder / sweep.SUMMARY_FILE),
+        summary=pd.read_csv(folder / summary_file),
         trajectories=pd.DataFrame(),
         events=pd.DataFrame(),
-        outcomes=pd.read_parquet(folder / sweep.OUTCOMES_FILE),
-        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-    )
-
-
-def _run_attribution(cfg, write: bool) -> Results:
-    """Event attribution: the effect table (summary) and the paired outcomes."""
-    from . import attribution
-
-    if not write:
-        raise ConfigError("an attribution always writes its folder; use write=True")
-    folder = attribution.run_attribution(cfg)
-    return Results(
-        folder=folder,
-        summary=pd.read_csv(folder / attribution.EFFECTS_FILE),
-        trajectories=pd.DataFrame(),
-        events=pd.DataFrame(),
-        outcomes=pd.read_parquet(folder / attribution.OUTCOMES_FILE),
-        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-    )
-
-
-def _run_sensitivity(cfg, write: bool) -> Results:
-    """A sensitivity analysis: its indices (summary) and sampled points (outcomes)."""
-    from . import sensitivity
-
-    if not write:
-        raise ConfigError("a sensitivity analysis always writes its folder (it is how it resumes); use write=True")
-    folder = sensitivity.run_sensitivity(cfg).resolve()
-    return Results(
-        folder=folder,
-        summary=pd.read_csv(folder / sensitivity.INDICES_FILE),
-        trajectories=pd.DataFrame(),
-        events=pd.DataFrame(),
-        outcomes=pd.read_parquet(folder / sensitivity.SAMPLES_FILE),
+        outcomes=pd.read_parquet(folder / outcomes_file),
         manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
     )
 
@@ -214,12 +179,19 @@ def run(cfg, *, write: bool = True) -> Results:
     """Run an experiment: simulate every path, build the tables, write the results folder."""
     from . import results as res
 
-    if cfg.sensitivity.method != "none":
-        return _run_sensitivity(cfg, write)
     if cfg.sweep.method != "none":
-        return _run_sweep(cfg, write)
+        from . import sweep
+
+        return _analysis(cfg, write, "a sweep", sweep.run_sweep, sweep.SUMMARY_FILE, sweep.OUTCOMES_FILE)
     if cfg.attribution.enabled:
-        return _run_attribution(cfg, write)
+        from . import attribution as at
+
+        return _analysis(cfg, write, "an attribution", at.run_attribution, at.EFFECTS_FILE, at.OUTCOMES_FILE)
+    if cfg.sensitivity.method != "none":
+        from . import sensitivity as se
+
+        return _analysis(cfg, write, "a sensitivity analysis", se.run_sensitivity, se.INDICES_FILE,
+                         se.SAMPLES_FILE)
     t0 = time.perf_counter()
     models = simulate(cfg)
     tables = res.build_tables(models, cfg)

@@ -121,27 +121,31 @@ def outcome_dates(model) -> list[tuple[str, int]]:
     return out
 
 
+def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
+    """One model's rows per (replicate, client, outcome date): balance and alignment shares."""
+    bname = balance_name(cfg)
+    C = len(model.clients)
+    frames = []
+    for label, t in outcome_dates(model):
+        A = model.alignment_record[t]  # (R, C, P)
+        cols = {
+            "path": path,
+            "replicate": np.repeat(model.replicate_ids, C),
+            "client": np.tile(model.clients, model.R),
+            "outcome": label,
+            "date": pd.Timestamp(model.dates[t]),
+        }
+        if bname:
+            cols[bname] = model.balance(cfg.balance.plus, cfg.balance.minus)[t].reshape(-1)
+        for pi, patron in enumerate(model.patrons):
+            cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)
+
+
 def outcome_table(models, cfg) -> pd.DataFrame:
     """Per replicate, path, client and outcome date: balance and alignment shares."""
-    bname = balance_name(cfg)
-    frames = []
-    for name, m in models.items():
-        C = len(m.clients)
-        for label, t in outcome_dates(m):
-            A = m.alignment_record[t]  # (R, C, P)
-            cols = {
-                "path": name,
-                "replicate": np.repeat(m.replicate_ids, C),
-                "client": np.tile(m.clients, m.R),
-                "outcome": label,
-                "date": pd.Timestamp(m.dates[t]),
-            }
-            if bname:
-                cols[bname] = m.balance(cfg.balance.plus, cfg.balance.minus)[t].reshape(-1)
-            for pi, patron in enumerate(m.patrons):
-                cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
-            frames.append(pd.DataFrame(cols))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat([model_outcomes(m, cfg, name) for name, m in models.items()], ignore_index=True)
 
 
 EVENT_COLUMNS = ["path", "replicate", "step", "date", "id", "origin", "source", "target",

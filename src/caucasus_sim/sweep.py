@@ -191,32 +191,21 @@ def _write_json(path: Path, data) -> None:
 
 def outcome_rows(models: dict[str, CaucasusModel], cfg, points: list[dict], job: str,
                  point_ids: list[int]) -> pd.DataFrame:
-    """One row per (point, path, replicate, client, outcome date) of a batch."""
-    from .results import balance_name, outcome_dates
+    """One row per (point, path, replicate, client, outcome date) of a batch: a run's
+    outcome rows with the point and its swept values in front and the job at the end."""
+    from .results import model_outcomes
 
-    bname = balance_name(cfg)
     axes = list(points[0]) if points and points[0] else []
     frames = []
     for path, m in models.items():
-        C = len(m.clients)
-        point_of_row = np.asarray(point_ids)[m.point_of_row] if points else np.zeros(m.R, dtype=int)
-        for label, t in outcome_dates(m):
-            A = m.alignment_record[t]
-            cols = {
-                "point": np.repeat(point_of_row, C),
-                **{k: np.repeat([points[i][k] for i in m.point_of_row], C) for k in axes},
-                "path": path,
-                "replicate": np.repeat(m.replicate_ids, C),
-                "client": np.tile(m.clients, m.R),
-                "outcome": label,
-                "date": pd.Timestamp(m.dates[t]),
-            }
-            if bname:
-                cols[bname] = m.balance(cfg.balance.plus, cfg.balance.minus)[t].reshape(-1)
-            for pi, patron in enumerate(m.patrons):
-                cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
-            cols["job"] = job
-            frames.append(pd.DataFrame(cols))
+        rows = model_outcomes(m, cfg, path)
+        per_row = np.repeat(m.point_of_row, len(m.clients))  # rows are (replicate, client)
+        per_row = np.tile(per_row, len(rows) // len(per_row))  # ... for each outcome date
+        rows.insert(0, "point", np.asarray(point_ids)[per_row])
+        for i, k in enumerate(axes, start=1):
+            rows.insert(i, k, [points[j][k] for j in per_row])
+        rows["job"] = job
+        frames.append(rows)
     return pd.concat(frames, ignore_index=True)
 
 
