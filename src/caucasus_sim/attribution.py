@@ -164,20 +164,9 @@ def effect_table(outcomes: pd.DataFrame, cfg, events: dict, bname: str) -> pd.Da
 
 def write_attribution_report(folder: Path, cfg=None) -> Path:
     """Figures, report.md and report.html of an attribution folder, from its saved tables."""
-    from . import plots
+    from .report import build_report
 
-    folder = Path(folder)
-    if cfg is None:
-        cfg = OmegaConf.load(folder / "config.yaml")
-    with plots.publication_style():
-        sections, header = _attribution_sections(folder, cfg)
-    from .report import report_markdown, write_html
-
-    text = report_markdown(f"# {cfg.experiment}", str(cfg.description or "").strip(), header, sections)
-    out = folder / "report.md"
-    out.write_text(text, encoding="utf-8")
-    write_html(folder, text)
-    return out
+    return build_report(folder, cfg, _attribution_sections)
 
 
 def _attribution_sections(folder: Path, cfg) -> tuple[list[tuple], list[str]]:

@@ -75,19 +75,25 @@ def _band(values: np.ndarray) -> str:
     return f"{_fmt(q50)} (90% band {_fmt(q05)} to {_fmt(q95)})"
 
 
-def write_report(folder: Path, cfg=None) -> Path:
-    """Draw every figure and write report.md and report.html into `folder` from its saved
-    tables (config.yaml when `cfg` is None)."""
+def build_report(folder: Path, cfg, sections_of) -> Path:
+    """Write report.md and report.html of `folder` from `sections_of(folder, cfg)`, which
+    draws the figures (in the print style) and returns (sections, header lines); `cfg`
+    None reads the folder's config.yaml."""
     folder = Path(folder)
     if cfg is None:
         cfg = OmegaConf.load(folder / "config.yaml")
     with plots.publication_style():
-        sections, header = _run_sections(folder, cfg)
+        sections, header = sections_of(folder, cfg)
     text = report_markdown(f"# {cfg.experiment}", str(cfg.description or "").strip(), header, sections)
     out = folder / "report.md"
     out.write_text(text, encoding="utf-8")
     write_html(folder, text)
     return out
+
+
+def write_report(folder: Path, cfg=None) -> Path:
+    """Draw every figure of a run and write report.md and report.html from its saved tables."""
+    return build_report(folder, cfg, _run_sections)
 
 
 def report_markdown(title: str, description: str, header: list[str], sections: list[tuple]) -> str:

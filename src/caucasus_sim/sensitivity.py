@@ -42,6 +42,7 @@ from omegaconf import OmegaConf
 
 from .model import CaucasusModel, is_batchable
 from .schema import SENSITIVITY_METHODS, STATISTICS, ConfigError, validate
+from .sweep import numeric_value
 
 PLAN_FILE = "sensitivity.json"
 SAMPLES_FILE = "samples.parquet"
@@ -53,7 +54,6 @@ NUM_RESAMPLES = 1000  # bootstrap resamples of the confidence intervals
 MAX_BOXES = 3  # PRIM boxes found one after another, at most
 MIN_COVERAGE = 0.1  # a PRIM box must hold at least this share of the cases of interest
 QUASI_P = 0.05  # a PRIM restriction is kept only if its quasi-p-value is at most this
-_NOT_SET = object()
 
 INDEX_COLUMNS = {
     "sobol": ["param", "S1", "S1_conf", "ST", "ST_conf"],
@@ -158,12 +158,7 @@ def check_sensitivity(cfg) -> SensitivityPlan:
     for i, p in enumerate(s.params):
         key = p.key
         where = f"sensitivity.params[{i}] ({key})"
-        current = OmegaConf.select(cfg, key, default=_NOT_SET)
-        if current is _NOT_SET:
-            raise ConfigError(f"{where}: unknown key {key!r}; name an existing numeric configuration key")
-        if isinstance(current, bool) or not isinstance(current, (int, float)):
-            raise ConfigError(f"{where}: {key!r} holds {current!r}, not a number; only numeric keys "
-                              "can be uncertain parameters")
+        current = numeric_value(cfg, key, where)
         if isinstance(current, int):
             raise ConfigError(f"{where}: {key!r} holds the integer {current!r}; sampled values are real "
                               "numbers, so only real-valued keys can be uncertain parameters")

@@ -60,14 +60,20 @@ class SweepPlan:
 # ------------------------------------------------------------------------ planning
 
 
+def numeric_value(cfg, key: str, where: str) -> int | float:
+    """The current value of a numeric configuration key, or a ConfigError naming it."""
+    current = OmegaConf.select(cfg, key, default=_NOT_SET)
+    if current is _NOT_SET:
+        raise ConfigError(f"{where}: unknown key {key!r}; name an existing numeric configuration key")
+    if isinstance(current, bool) or not isinstance(current, (int, float)):
+        raise ConfigError(f"{where}: {key!r} holds {current!r}, not a number; only numeric keys can vary")
+    return current
+
+
 def _axis_values(cfg, i: int, axis, method: str) -> list[float] | tuple[float, float]:
     key = axis.key
     where = f"sweep.axes[{i}] ({key})"
-    current = OmegaConf.select(cfg, key, default=_NOT_SET)
-    if current is _NOT_SET:
-        raise ConfigError(f"{where}: unknown key {key!r}; an axis must name an existing configuration key")
-    if isinstance(current, bool) or not isinstance(current, (int, float)):
-        raise ConfigError(f"{where}: {key!r} holds {current!r}, not a number; only numeric keys can be swept here")
+    numeric_value(cfg, key, where)
     listed = axis["values"]  # item access: `.values` is the mapping method
     if listed is not None:
         if method == "lhs":
