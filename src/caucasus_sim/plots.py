@@ -155,31 +155,6 @@ def plot_decided_events(counts: pd.DataFrame, top: int = 10, ax=None, paths: lis
     return ax
 
 
-def plot_outcome_distribution(outcomes: pd.DataFrame, client: str, metric: str,
-                              outcome: str = "end", ax=None):
-    """Distribution over replicates of an outcome, one violin per path."""
-    ax = ax or plt.gca()
-    sel = outcomes[(outcomes["client"] == client) & (outcomes["outcome"] == outcome)]
-    paths = list(dict.fromkeys(sel["path"]))
-    data = [sel.loc[sel["path"] == p, metric].to_numpy() for p in paths]
-    parts = ax.violinplot(data, showextrema=False, showmedians=False)
-    for body, p in zip(parts["bodies"], paths):
-        body.set_facecolor(color_of(p, PATH_COLORS, paths))
-        body.set_edgecolor("0.2")
-        body.set_alpha(0.6)
-    for i, d in enumerate(data, start=1):
-        q05, q50, q95 = np.quantile(d, [0.05, 0.5, 0.95])
-        ax.vlines(i, q05, q95, color="0.1", linewidth=1.0)
-        ax.scatter([i], [q50], color="white", edgecolor="0.1", s=16, zorder=3)
-    if metric.startswith("balance_"):
-        ax.axhline(0.0, color="0.4", linewidth=0.6)
-    ax.set_xticks(range(1, len(paths) + 1), [p.replace("_", " ") for p in paths])
-    ax.set_title(client)
-    ax.set_ylabel(axis_label(metric))
-    ax.grid(axis="y", alpha=0.3, linewidth=0.5)
-    return ax
-
-
 def plot_sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str, vmin=None, vmax=None, ax=None,
                        label: str = ""):
     """A statistic per grid cell (columns x, y, value), annotated with its value; `label`

@@ -100,16 +100,23 @@ def stamps(files) -> dict[str, tuple[int, int]]:
     return {f"{f.parent.name}/{f.name}": (f.stat().st_mtime_ns, f.stat().st_ino) for f in files}
 
 
+def kill_after_first(args, cwd: Path, pattern: str):
+    """Start the command, SIGKILL it once a file matching `pattern` (under the experiment's
+    results) exists, and return a function listing those files and the ones finished."""
+    finished = lambda: sorted((cwd / "results" / "strategy_sweep").glob(pattern))  # noqa: E731
+    proc = subprocess.Popen([EXE, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: len(finished()) >= 1, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = finished()
+    assert 1 <= len(done) < 4
+    return finished, done
+
+
 @pytest.mark.slow
 def test_killed_in_process_sweep_resumes_without_recomputing(tmp_path):
     args = SLOW_SWEEP + IN_PROCESS_GRID + ["sweep.points_per_batch=1"]
-    proc = subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    batches = lambda: sorted((tmp_path / "results" / "strategy_sweep").glob("sweep-*/batches/*.parquet"))  # noqa: E731
-    wait_for(lambda: len(batches()) >= 1, proc)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done = batches()
-    assert 1 <= len(done) < 4
+    batches, done = kill_after_first(args, tmp_path, "sweep-*/batches/*.parquet")
     folder = only_folder(tmp_path, "sweep")
     assert not (folder / "manifest.json").exists()  # not complete, and it does not look it
     before = stamps(done)
@@ -126,13 +133,7 @@ def test_killed_in_process_sweep_resumes_without_recomputing(tmp_path):
 @pytest.mark.slow
 def test_killed_multirun_resumes_without_recomputing(tmp_path):
     args = MULTIRUN_GRID + SLOW_SWEEP
-    proc = subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    manifests = lambda: sorted((tmp_path / "results" / "strategy_sweep").glob("multirun-*/points/*/manifest.json"))  # noqa: E731
-    wait_for(lambda: len(manifests()) >= 1, proc)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done = manifests()
-    assert 1 <= len(done) < 4
+    manifests, done = kill_after_first(args, tmp_path, "multirun-*/points/*/manifest.json")
     before = stamps(done)
     again = cli(args, tmp_path)
     assert again.returncode == 0, again.stderr
