@@ -1,4 +1,5 @@
-"""Benchmark: replicates as a batch dimension (DESIGN.md section 3).
+"""Benchmark: replicates as a batch dimension (docs/architecture.md, "Replicates are a batch
+dimension").
 
 Measures replicate-steps per second for the default scenario (`load_config(["progress=off"])`,
 path "status_quo": recorded timeline, strategies and reactions) in two ways:
@@ -42,8 +43,7 @@ import mesa
 import numpy as np
 from mesa.batchrunner import batch_run
 
-from caucasus_sim.experiment import load_config
-from caucasus_sim.model import CaucasusModel
+from caucasus_sim import CaucasusModel, load_config
 
 PATH = "status_quo"
 CLIENT = "AZE"
@@ -137,7 +137,7 @@ def time_conventional(cfg, R: int, n_steps: int):
 
 
 def check_conventional(conv, batched_model, n_steps: int) -> str:
-    """Each batch_run run must be replicate k of the batched engine (DESIGN.md section 3)."""
+    """Each batch_run run must be replicate k of the batched engine (common random numbers)."""
     R = conv["R"]
     key = f"{CLIENT}_{PLUS}_{MINUS}"
     seeds = {s for s, _ in conv["seen"]}

@@ -1,4 +1,5 @@
-"""Benchmark: one parameter sweep run three ways (DESIGN.md sections 3 and 6).
+"""Benchmark: one parameter sweep run three ways (docs/architecture.md, "Replicates are a batch
+dimension" and "Scale").
 
 The sweep is experiment strategy_sweep on a 10 x 10 grid
 (decisions.strategies.rus_coercive.intensity x decisions.strategies.tur_engaged.intensity,
@@ -6,7 +7,7 @@ each np.linspace(0, 3, 10)) with 200 replicates per point over the full default 
 (to the scenario's end, 2028-12-31): 100 points x 200 replicates = 20,000 replicate runs.
 It is measured three ways:
 
-1. In process, batched: `caucasus_sim.sweep.run_sweep(cfg)` through the Python API, timed
+1. In process, batched: `caucasus_sim.run(cfg)` of a sweep experiment through the Python API, timed
    end to end (planning, simulation, per-batch Parquet files, merged table, summary,
    figures, manifest), with `sweep.points_per_batch` = 0 (all points in one batch) and
    = 10 (the experiment's own setting is 7, a divisor of its 7 x 7 grid; 10 is the
@@ -72,7 +73,9 @@ from omegaconf import OmegaConf
 
 from caucasus_sim import load_config
 from caucasus_sim.model import CaucasusModel
-from caucasus_sim.sweep import OUTCOMES_FILE, plan_sweep, point_config, run_sweep
+from caucasus_sim import run
+from caucasus_sim.analysis.points import point_config
+from caucasus_sim.analysis.sweep import OUTCOMES_FILE, plan_sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replicates import CLIENT, MINUS, PLUS, ConventionalModel, machine_info  # noqa: E402
@@ -101,7 +104,7 @@ def base_overrides(n: int, R: int, root: Path) -> list[str]:
 
 def quiet_run_sweep(cfg) -> Path:
     with contextlib.redirect_stdout(io.StringIO()):
-        return run_sweep(cfg)
+        return run(cfg).folder
 
 
 def only_folder(root: Path, pattern: str) -> Path:
@@ -187,7 +190,7 @@ def time_run_sweep(n: int, R: int, ppb: int, root: Path, repeats: int, keep: Pat
     shutil.copytree(folders[0], kept)
     for rep in range(repeats):
         shutil.rmtree(root / f"inproc-ppb{ppb}-{rep}", ignore_errors=True)
-    return dict(ppb=ppb, batches=int(info["batches"]), repeats=repeats, wall=statistics.median(walls),
+    return dict(ppb=ppb, batches=int(info["chunks"]), repeats=repeats, wall=statistics.median(walls),
                 walls=walls, load=statistics.median(loads), folder=kept)
 
 
@@ -343,7 +346,7 @@ def _run(args, n, R, P, n_sample, repeats, sim_repeats, root: Path, t_start: flo
     cli_out = root / "cli-inproc"
     cli_wall, _ = run_command([cli, *base_overrides(n, R, cli_out), "sweep.points_per_batch=0"], cwd=root)
     cli_folder = only_folder(cli_out, "sweep-*")
-    cli_batches = int(json.loads((cli_folder / "manifest.json").read_text())["batches"])
+    cli_batches = int(json.loads((cli_folder / "manifest.json").read_text())["chunks"])
 
     # ------------------------------------------------------------------ 2. Hydra multirun
     print(f"[2/3] Hydra multirun, {P} jobs, one per point (subprocess) ...", flush=True)

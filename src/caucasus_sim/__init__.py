@@ -2,20 +2,28 @@
 
     from caucasus_sim import load_config, run, CaucasusModel
     cfg = load_config(["replicates=100"])
-    results = run(cfg)          # tables as pandas DataFrames, and the output folder
+    result = run(cfg)          # a RunResult: tables as pandas DataFrames, and the folder
+
+The package is layered, each layer importing only those above it in this list:
+config -> model -> outputs -> analysis -> plots -> report -> runner -> cli
+(docs/architecture.md).
 """
 
-from .agents import DiasporaAgent, StateAgent
-from .experiment import Results, load_config, run
-from .model import CaucasusModel
-from .schema import ConfigError
+from .analysis import AttributionResult, Result, RunResult, SensitivityResult, SweepResult
+from .config import ConfigError, load_config
+from .model import CaucasusModel, DiasporaAgent, StateAgent
+from .runner import run
 
 __all__ = [
+    "AttributionResult",
     "CaucasusModel",
     "ConfigError",
     "DiasporaAgent",
-    "Results",
+    "Result",
+    "RunResult",
+    "SensitivityResult",
     "StateAgent",
+    "SweepResult",
     "load_config",
     "run",
 ]

@@ -16,9 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
 
-from .experiment import CONF_DIR, load_config, run
-from .schema import ConfigError, register_configs, validate
+from . import report, runner
+from .analysis.sweep import multirun_folder, start_multirun
+from .config import ConfigError, config_dir, load_config, validate
+from .config.schema import register_configs
+from .outputs import Bundle, versions
 
 PROG = "caucasus-sim"
 FORBIDDEN_FLAGS = ("--experimental-rerun",)  # unpickles a file: not data
@@ -39,18 +45,19 @@ class CommandLine:
 
     info: bool = False
     multirun: bool = False
+    config_dirs: list[str] = field(default_factory=list)  # --config-dir: the user's own config folders
     plain: list[str] = field(default_factory=list)  # every override, sweeps at their first value
     typed: list[str] = field(default_factory=list)  # every override as the user typed it
     sweeps: dict[str, list[str]] = field(default_factory=dict)
 
 
 def parse_command_line(argv: list[str]) -> CommandLine:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    cl, words, skip = CommandLine(), [], False
+    cl, words, skip = CommandLine(), [], None
     for arg in argv:
         if skip:
-            skip = False
+            if skip in ("--config-dir", "-cd"):
+                cl.config_dirs.append(arg)
+            skip = None
             continue
         if arg.split("=")[0] in FORBIDDEN_FLAGS:
             raise ConfigError(f"option {arg.split('=')[0]!r} is not supported: it would load code, not data")
@@ -59,7 +66,9 @@ def parse_command_line(argv: list[str]) -> CommandLine:
         if arg in ("-m", "--multirun"):
             cl.multirun = True
         if arg.startswith("-"):
-            skip = arg in TAKES_VALUE
+            if arg.split("=")[0] in ("--config-dir", "-cd") and "=" in arg:
+                cl.config_dirs.append(arg.split("=", 1)[1])
+            skip = arg if arg in TAKES_VALUE else None
             continue
         words.append(arg)
     try:
@@ -84,15 +93,16 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 
 def check_command_line(cl: CommandLine):
     """Compose and validate every configuration the command will run; return the first."""
-    load_config(cl.plain, return_hydra_config=True)  # refuses code in Hydra's own settings
-    cfg = load_config(cl.plain)
+    dirs = cl.config_dirs
+    load_config(cl.plain, config_dirs=dirs, return_hydra_config=True)  # refuses code in Hydra's own settings
+    cfg = load_config(cl.plain, config_dirs=dirs)
     validate(cfg)
     for key, values in cl.sweeps.items():
         if key.startswith("hydra"):
             continue
         for value in values[1:]:
             others = [o for o in cl.plain if not o.startswith(f"{key}=")]
-            validate(load_config([*others, f"{key}={value}"]))
+            validate(load_config([*others, f"{key}={value}"], config_dirs=dirs))
     if cl.multirun:
         own = [name for name, on in (("sweep", cfg.sweep.method != "none"),
                                      ("sensitivity analysis", cfg.sensitivity.method != "none"),
@@ -102,24 +112,16 @@ def check_command_line(cl: CommandLine):
     return cfg
 
 
-@hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
+@hydra.main(version_base=None, config_path=str(config_dir()), config_name="config")
 def app(cfg) -> None:
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
     try:
         hc = HydraConfig.get()
         if hc.mode == RunMode.MULTIRUN:
-            import json
-
-            from .sweep import SWEEP_FILE, run_point
-
             folder = Path(hc.sweep.dir)
-            axes = json.loads((folder / SWEEP_FILE).read_text())["axes"]
             overrides = [o for o in hc.overrides.task if not o.lstrip("+~").startswith("hydra")]
-            run_point(cfg, folder, overrides, axes)
+            runner.run_point(cfg, folder, overrides, runner.multirun_axes(folder))
         else:
-            run(cfg)
+            runner.run(cfg)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -132,8 +134,6 @@ def main() -> None:
         if not cl.info:
             cfg = check_command_line(cl)
             if cl.multirun:
-                from .sweep import multirun_folder
-
                 folder = multirun_folder(cfg, cl.typed)
                 sys.argv += [f"hydra.sweep.dir={folder}", "hydra.sweep.subdir=points"]
     except ConfigError as exc:
@@ -146,15 +146,13 @@ def main() -> None:
         except KeyboardInterrupt:
             fail("interrupted; no results folder was completed", 130)
         return
-    from .sweep import collect, start_multirun, sweep_lock
-
     axes = [k for k in cl.sweeps if not k.startswith("hydra")]
     total = math.prod(len(v) for k, v in cl.sweeps.items() if not k.startswith("hydra"))
     try:
-        with sweep_lock(folder):
-            start_multirun(folder, axes, total)
+        with Bundle.resumable(folder, "sweep") as bundle:
+            start_multirun(bundle, axes, total)
             app()
-            collect(folder)
+            runner.collect(folder, bundle)
     except ConfigError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -163,12 +161,10 @@ def main() -> None:
 
 def collect_main() -> None:
     """`caucasus-sim-collect <sweep folder>`: merge a multirun's finished points."""
-    from .sweep import collect
-
     if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         fail("usage: caucasus-sim-collect <sweep folder>")
     try:
-        collect(Path(sys.argv[1]))
+        runner.collect(Path(sys.argv[1]))
     except ConfigError as exc:
         fail(str(exc))
 
@@ -177,15 +173,12 @@ def report_main() -> None:
     """`caucasus-sim-report <results folder>`: draw the figures and write report.md and
     report.html of a saved run, sweep (or other analysis) folder again from its
     config.yaml and tables, without running the model; manifest.json is not changed."""
-    from .report import rebuild_report
-    from .results import versions
-
     prog = "caucasus-sim-report"
     if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         fail("usage: caucasus-sim-report <results folder>", prog=prog)
     folder = Path(sys.argv[1])
     try:
-        r = rebuild_report(folder)
+        r = report.rebuild(folder)
     except ConfigError as exc:
         fail(str(exc), prog=prog)
     except OSError as exc:  # e.g. a folder that cannot be written

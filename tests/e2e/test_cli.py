@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import run_main
+
+from caucasus_sim.cli import main as cli_main
 
 EXE = str(Path(sys.executable).with_name("caucasus-sim"))  # installed beside this Python
 SMALL = ["replicates=20", "scenario.end=2025-10-31", "progress=off"]
@@ -59,7 +62,8 @@ def test_default_experiment_writes_a_complete_results_folder(tmp_path):
 
 
 def test_overrides_change_the_run(tmp_path):
-    proc = cli(["replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off"], tmp_path)
+    proc = cli(["replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off", "figure_formats=[svg]"],
+               tmp_path)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((complete_runs(tmp_path)[0] / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replicates"] == 7
@@ -67,7 +71,7 @@ def test_overrides_change_the_run(tmp_path):
 
 
 def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
-    args = ["experiment=fj_known_answer", "scenario.end=2025-06-01"]
+    args = ["experiment=fj_known_answer", "scenario.end=2025-06-01", "figure_formats=[svg]"]
     procs = [subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(2)]
     assert all(p.wait(timeout=120) == 0 for p in procs)
@@ -104,18 +108,27 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
          "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
          "unknown_choice", "code_in_config", "pickle_flag"],
 )
-def test_bad_input_gets_one_line_and_no_results(tmp_path, args, needle):
-    proc = cli(args + ["replicates=5"] if "replicates" not in args[0] else args, tmp_path)
+def test_bad_input_gets_one_line_and_no_results(tmp_path, capsys, args, needle):
+    args = args + ["replicates=5"] if "replicates" not in args[0] else args
+    proc = run_main(cli_main, "caucasus-sim", args + [f"output_root={tmp_path}"], capsys)
     assert_clean_failure(proc, tmp_path, needle)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TIMELINE))
-def test_bad_timeline_row_gets_one_line_and_no_results(tmp_path, case):
+def test_bad_timeline_row_gets_one_line_and_no_results(tmp_path, capsys, case):
     row, needle = BAD_TIMELINE[case]
     (tmp_path / "events.csv").write_text(HEADER + row + "\n")
-    proc = cli(["scenario.timeline=events.csv", "replicates=5"], tmp_path)
+    args = [f"scenario.timeline={tmp_path / 'events.csv'}", "replicates=5", f"output_root={tmp_path}"]
+    proc = run_main(cli_main, "caucasus-sim", args, capsys)
     assert_clean_failure(proc, tmp_path, needle)
     assert "line 2" in proc.stderr
+
+
+def test_bad_input_in_a_real_process(tmp_path):
+    """The same as the in-process cases above, through the installed command."""
+    proc = cli(["replicatse=200", "replicates=5"], tmp_path)
+    assert_clean_failure(proc, tmp_path, "replicatse")
+    assert proc.returncode == 2 and proc.stderr.startswith("caucasus-sim: error: ")
 
 
 def assert_clean_failure(proc, cwd: Path, needle: str) -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import FAST_FIGURES, compose
 
-from caucasus_sim import CaucasusModel, load_config, run
+from caucasus_sim import AttributionResult, CaucasusModel, RunResult, SensitivityResult, SweepResult, run
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[2] / "experiments").glob("*.yaml"))
 
@@ -17,29 +18,36 @@ def test_experiments_are_found():
 
 
 SHRINK = {"sensitivity": ["sensitivity.base_samples=4"]}  # 4 (D + 2) points, not 512 (D + 2)
+RESULT_TYPES = {"run": RunResult, "sweep": SweepResult, "attribution": AttributionResult,
+                "sensitivity": SensitivityResult}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_runs_shrunk(name, tmp_results):
-    cfg = load_config([f"experiment={name}", "replicates=4", "progress=off", *SHRINK.get(name, [])])
+    cfg = compose(f"experiment={name}", "replicates=4", "progress=off", FAST_FIGURES, *SHRINK.get(name, []))
     assert cfg.experiment == name
     results = run(cfg)
+    assert type(results) is RESULT_TYPES[results.manifest["analysis"]]
     assert results.folder.parent == tmp_results / "results" / name
     assert (results.folder / "report.md").is_file()
-    if cfg.sensitivity.method != "none":  # one row per sampled point, one index row per parameter
-        assert (results.outcomes["replicates"] == 4).all()
-        assert list(results.summary["param"]) == [p.key for p in cfg.sensitivity.params]
+    # a short summary for the console and for notebooks: what ran, the headline, where it is
+    text, page = repr(results), results._repr_html_()
+    assert len(text.splitlines()) <= 8 and name in text and str(results.folder) in text
+    assert len(page) < 2000 and name in page and str(results.folder) in page
+    if isinstance(results, SensitivityResult):  # one row per sampled point, one index row per parameter
+        assert (results.samples["replicates"] == 4).all()
+        assert list(results.indices["param"]) == [p.key for p in cfg.sensitivity.params]
         return
     assert results.outcomes["replicate"].nunique() == 4
-    if cfg.attribution.enabled:  # one effect per attributed event and per other path
-        assert set(results.summary["kind"]) == {"event", "path"}
+    if isinstance(results, AttributionResult):  # one effect per attributed event and per other path
+        assert set(results.effects["kind"]) == {"event", "path"}
         assert set(results.outcomes["path"]) >= set(cfg.paths)
         return
     assert set(results.summary["path"]) == set(cfg.paths)
 
 
 def test_python_api_returns_tables_and_folder(tmp_results):
-    cfg = load_config(["replicates=10", "scenario.end=2025-12-31", "progress=off"])
+    cfg = compose("replicates=10", "scenario.end=2025-12-31", "progress=off", FAST_FIGURES)
     results = run(cfg)
     for table in (results.summary, results.trajectories, results.events, results.outcomes):
         assert isinstance(table, pd.DataFrame) and len(table)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_main
+
+from caucasus_sim.cli import report_main
 
 BIN = Path(sys.executable).parent
 SIM, REPORT = str(BIN / "caucasus-sim"), str(BIN / "caucasus-sim-report")
@@ -160,10 +163,10 @@ CASES = ["missing", "empty", "partial", "table_missing", "bad_manifest", "damage
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_bad_folder_fails_in_one_line_and_is_left_as_it_was(case, run_folder, tmp_path):
+def test_a_bad_folder_fails_in_one_line_and_is_left_as_it_was(case, run_folder, tmp_path, capsys):
     folder, needle = bad_folders(run_folder, tmp_path)[case]
     before = files(folder) if folder.is_dir() else None
-    proc = cli(REPORT, [str(folder)], tmp_path)
+    proc = run_main(report_main, "caucasus-sim-report", [str(folder)], capsys)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2
     assert len(lines) == 1, proc.stderr
@@ -181,8 +184,8 @@ def test_usage_without_a_folder(tmp_path):
 
 
 def test_another_analysis_registers_a_builder(run_folder, tmp_path, monkeypatch):
-    """The extension point for other analyses: a builder (folder, cfg) registered under the
-    manifest's "analysis" writes report.md; the command adds report.html."""
+    """The extension point for other analyses: a builder (folder, cfg, figures) -> Document
+    registered under the manifest's "analysis"; the command writes report.md and report.html."""
     from caucasus_sim import report
 
     folder = tmp_path / "other"
@@ -192,20 +195,15 @@ def test_another_analysis_registers_a_builder(run_folder, tmp_path, monkeypatch)
     (folder / "manifest.json").write_text(json.dumps({"analysis": "other", "files": {
         "effects.csv": hashlib.sha256(b"x\n1\n").hexdigest()}}))
 
-    def build(where: Path, cfg) -> Path:
-        import matplotlib.pyplot as plt
-
-        (where / "figures").mkdir()
-        fig, ax = plt.subplots(figsize=(3.5, 2))
+    def build(where: Path, cfg, figures) -> report.Document:
+        fig, ax = report.subplots(3.5, 2)
         ax.plot([0, 1], [0, int((where / "effects.csv").read_text().split()[1])])
-        img = report.save_figure(fig, where / "figures", "effect_by_event")
-        text = report.report_markdown(f"# {cfg.experiment}", "", ["- one figure"],
-                                      [("Effects", img, "The effect.", "It is 1.")])
-        (where / "report.md").write_text(text)
-        return where / "report.md"
+        img = figures.save(fig, "effect_by_event")
+        return report.Document(cfg.experiment, "", ["- one figure"],
+                               [report.Section("Effects", img, "The effect.", "It is 1.")])
 
-    monkeypatch.setitem(report.REPORT_BUILDERS, "other", build)
-    result = report.rebuild_report(folder)
+    monkeypatch.setitem(report.BUILDERS, "other", build)
+    result = report.rebuild(folder)
     assert result["analysis"] == "other"
     assert {"report.md", "report.html", "figures/effect_by_event.svg"} <= set(result["built"])
     page = (folder / "report.html").read_text()

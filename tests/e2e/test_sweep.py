@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_main
+
+from caucasus_sim.cli import main as cli_main
 
 EXE = str(Path(sys.executable).with_name("caucasus-sim"))
-SMALL = ["experiment=strategy_sweep", "replicates=20", "scenario.end=2026-06-30", "progress=off"]
+SMALL = ["experiment=strategy_sweep", "replicates=20", "scenario.end=2026-06-30", "progress=off",
+         "figure_formats=[svg]"]
 IN_PROCESS_GRID = ["sweep.axes.0.values=[0.0,3.0]", "sweep.axes.1.values=[0.0,3.0]"]
 MULTIRUN_GRID = ["-m", "sweep.method=none", "decisions.strategies.rus_coercive.intensity=0.0,3.0",
                  "decisions.strategies.tur_engaged.intensity=0.0,3.0"]
@@ -55,7 +59,7 @@ def test_in_process_sweep_writes_one_table_figures_and_manifest(in_process):
     assert len(manifest["swept_values"]) == 4 and len(manifest["replicate_keys"]) == 20
     summary = pd.read_csv(in_process / "sweep_summary.csv")
     assert {"p_positive", "q05", "q50", "q95", "replicates"} <= set(summary.columns)
-    figures = {p.name for p in (in_process / "figures").glob("*.png")}
+    figures = {p.name for p in (in_process / "figures").glob("*.svg")}
     assert any("p_positive" in f for f in figures) and any("q50" in f for f in figures)
     assert any("against_swept" in f for f in figures)
     report = (in_process / "report.md").read_text()
@@ -85,7 +89,7 @@ def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_pa
     assert json.loads((folder / "manifest.json").read_text())["points"] == 4
 
 
-SLOW_SWEEP = ["experiment=strategy_sweep", "replicates=300", "progress=off"]
+SLOW_SWEEP = ["experiment=strategy_sweep", "replicates=300", "progress=off", "figure_formats=[svg]"]
 
 
 def wait_for(predicate, proc, timeout=120.0):
@@ -116,7 +120,7 @@ def kill_after_first(args, cwd: Path, pattern: str):
 @pytest.mark.slow
 def test_killed_in_process_sweep_resumes_without_recomputing(tmp_path):
     args = SLOW_SWEEP + IN_PROCESS_GRID + ["sweep.points_per_batch=1"]
-    batches, done = kill_after_first(args, tmp_path, "sweep-*/batches/*.parquet")
+    batches, done = kill_after_first(args, tmp_path, "sweep-*/chunks/*.parquet")
     folder = only_folder(tmp_path, "sweep")
     assert not (folder / "manifest.json").exists()  # not complete, and it does not look it
     before = stamps(done)
@@ -151,11 +155,11 @@ def test_killed_multirun_resumes_without_recomputing(tmp_path):
 
 def test_second_run_of_a_running_sweep_is_refused(tmp_path):
     from caucasus_sim import load_config
-    from caucasus_sim.sweep import config_digest, sweep_lock
+    from caucasus_sim.outputs import Bundle, config_digest
 
     args = SMALL + IN_PROCESS_GRID
     folder = tmp_path / "results" / "strategy_sweep" / f"sweep-{config_digest(load_config(args))}"
-    with sweep_lock(folder):  # as a running sweep holds it
+    with Bundle.resumable(folder, "sweep"):  # as a running sweep holds it
         second = cli(args, tmp_path)
     lines = [line for line in second.stderr.splitlines() if line.strip()]
     assert second.returncode != 0 and len(lines) == 1 and "in use" in lines[0]
@@ -174,8 +178,10 @@ def test_second_run_of_a_running_sweep_is_refused(tmp_path):
     (["sweep.axes.0.key=replicates", "sweep.axes.0.values=[10,10.5]"], "10.5"),
 ], ids=["multirun_unknown_key", "multirun_wrong_type", "multirun_bad_later_value", "unknown_key",
         "empty_range", "not_numeric", "no_values", "wrong_type"])
-def test_bad_axis_fails_before_any_job(tmp_path, args, needle):
-    proc = cli(["experiment=strategy_sweep", "replicates=5", *args], tmp_path)
+def test_bad_axis_fails_before_any_job(tmp_path, capsys, args, needle):
+    proc = run_main(cli_main, "caucasus-sim",
+                    ["experiment=strategy_sweep", "replicates=5", f"output_root={tmp_path / 'results'}", *args],
+                    capsys)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode != 0
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -185,7 +191,8 @@ def test_bad_axis_fails_before_any_job(tmp_path, args, needle):
 
 def test_points_sharing_a_batch_equal_separate_runs():
     from caucasus_sim import CaucasusModel, load_config
-    from caucasus_sim.sweep import plan_sweep, point_config
+    from caucasus_sim.analysis.points import point_config
+    from caucasus_sim.analysis.sweep import plan_sweep
 
     cfg = load_config(SMALL + IN_PROCESS_GRID)
     points = plan_sweep(cfg).points

@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from conftest import compose, set_events
+from helpers import compose, set_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from omegaconf import open_dict
 
 from caucasus_sim import CaucasusModel
-from caucasus_sim.events import cameo_table
+from caucasus_sim.config import cameo_table
 
 BASE = compose("replicates=6", "progress=off", "scenario.end=2025-04-30",
                "scenario.decisions_from=2024-12-15", "scenario.outcome_dates=[]")

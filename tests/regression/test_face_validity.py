@@ -1,10 +1,11 @@
-"""Face validity: the seed's pattern (DESIGN.md section 1) appears in the historical scenario."""
+"""Face validity: the pattern of the source analysis (docs/odd.md, section 1) appears in the
+historical scenario."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import compose
+from helpers import compose
 
 from caucasus_sim import CaucasusModel
 

@@ -1,11 +1,12 @@
-"""Exact reproducibility and common random numbers (DESIGN.md section 3)."""
+"""Exact reproducibility and common random numbers (docs/architecture.md, "Replicates are a
+batch dimension")."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHORT, compose, set_paths
+from helpers import SHORT, compose, set_paths
 
 from caucasus_sim import CaucasusModel, run
 

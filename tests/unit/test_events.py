@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import compose
+from helpers import compose
 
-from caucasus_sim.events import Catalog, cameo_table, path_events, read_timeline
-from caucasus_sim.schema import CHANNELS, ConfigError
+from caucasus_sim.config import CHANNELS, ConfigError, cameo_table
+from caucasus_sim.model import Catalog, path_events, read_timeline
 
 ACTORS = ["RUS", "TUR", "WEST", "AZE", "ARM", "GEO", "AZE_diaspora_RUS"]
 
@@ -73,12 +73,12 @@ def test_event_data_export_in_shared_format_drives_the_model(tmp_path):
 
 def test_paths_remove_move_and_add_events():
     cfg = compose("experiment=yekaterinburg_counterfactual")
-    full = path_events(cfg, "history", ACTORS)
-    cut = path_events(cfg, "no_raid", ACTORS)
+    full = path_events(cfg, "history")
+    cut = path_events(cfg, "no_raid")
     assert {e.id for e in full} - {e.id for e in cut} == {"yekaterinburg_raid", "yekaterinburg_killings"}
 
 
 def test_unknown_event_id_in_a_path_is_an_error():
     cfg = compose("experiment=yekaterinburg_counterfactual", "paths.no_raid.remove=[yekaterinburg_rade]")
     with pytest.raises(ConfigError, match="yekaterinburg_rade"):
-        path_events(cfg, "no_raid", ACTORS)
+        path_events(cfg, "no_raid")

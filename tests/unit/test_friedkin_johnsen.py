@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import compose
+from helpers import compose
 
 from caucasus_sim import CaucasusModel
 
@@ -39,8 +39,9 @@ def test_default_actor_set_quiet_converges_to_fixed_point():
     cfg = compose("quiet=true", "actors.start_at_equilibrium=false", "scenario.end=2034-12-31",
                   "scenario.outcome_dates=[]", "replicates=3", "progress=off")
     m = CaucasusModel(cfg, path="turkish")
-    lam = np.diag(m.susceptibility)
-    expected = np.linalg.solve(np.eye(m.N) - lam @ m.W, (np.eye(m.N) - lam) @ m.x0)
+    net = m.network
+    lam = np.diag(net.susceptibility)
+    expected = np.linalg.solve(np.eye(m.N) - lam @ net.W, (np.eye(m.N) - lam) @ net.x0)
     assert not np.allclose(m.attitude[0], expected, atol=1e-3)
     m.run()
     assert m.n_steps > 500
@@ -52,7 +53,7 @@ def test_default_actor_set_quiet_converges_to_fixed_point():
 def test_start_at_equilibrium_stays_there_when_quiet():
     cfg = compose("quiet=true", "replicates=2", "progress=off")
     m = CaucasusModel(cfg, path="status_quo")
-    x_star = m.equilibrium()
+    x_star = m.network.equilibrium()
     assert np.allclose(m.attitude[0], x_star, atol=0)
     for _ in range(50):
         m.step()

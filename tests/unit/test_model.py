@@ -5,10 +5,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pytest
-from conftest import compose, quiet_single_event
+from helpers import compose, quiet_single_event, set_events
 
 from caucasus_sim import CaucasusModel, DiasporaAgent, StateAgent
-from caucasus_sim.schema import CHANNELS
+from caucasus_sim.config import CHANNELS
 
 
 def run_pair(event: dict, *overrides: str):
@@ -47,7 +47,7 @@ def test_hostile_event_moves_target_attitude_by_step_times_goldstein():
     # and it hits the security tie
     k = CHANNELS.index("security")
     assert np.allclose(m.ties[:, c, p, k] - base.ties[:, c, p, k],
-                       -0.1 * m._tie_decay[k] ** (m.n_steps - t), atol=1e-12)
+                       -0.1 * m.state.tie_decay[k] ** (m.n_steps - t), atol=1e-12)
 
 
 def test_hit_on_diaspora_reaches_origin_scaled_by_salience():
@@ -65,8 +65,6 @@ def test_hit_on_diaspora_reaches_origin_scaled_by_salience():
 
 def test_apology_resolves_a_fraction_of_grievance():
     cfg = quiet_single_event({"date": "2025-01-10", "source": "RUS", "target": "AZE", "cameo": "190"})
-    from conftest import set_events
-
     set_events(cfg, [
         {"id": "shootdown", "date": "2025-01-10", "source": "RUS", "target": "AZE", "cameo": "190"},
         {"id": "apology", "date": "2025-02-10", "source": "RUS", "target": "AZE", "cameo": "055"},
@@ -74,7 +72,7 @@ def test_apology_resolves_a_fraction_of_grievance():
     m = CaucasusModel(cfg).run()
     t = m.step_of(m.events[1].date)
     c, p = m.clients.index("AZE"), m.patrons.index("RUS")
-    ratio = m.grievance_record[t, :, c, p] / (m.grievance_record[t - 1, :, c, p] * m._grievance_decay)
+    ratio = m.grievance_record[t, :, c, p] / (m.grievance_record[t - 1, :, c, p] * m.state.grievance_decay)
     assert np.allclose(ratio, 1.0 - 0.3)
 
 
@@ -84,7 +82,7 @@ def test_ties_relax_toward_baseline_with_channel_half_life():
     t = m.step_of(m.events[0].date)
     c, p, k = m.clients.index("AZE"), m.patrons.index("RUS"), CHANNELS.index("cultural")
     T = m.ties[0, c, p, k]
-    dev_end = T - m.ties_baseline[c, p, k]
+    dev_end = T - m.network.ties_baseline[c, p, k]
     days = (m.n_steps - t) * m.dt_days
     assert dev_end == pytest.approx(0.1 * -0.4 * 0.5 ** (days / 90.0), rel=1e-9)
 
@@ -93,10 +91,10 @@ def test_influence_and_alignment_follow_their_formulas():
     m = CaucasusModel(compose("replicates=5", "progress=off"), path="turkish")
     for _ in range(40):
         m.step()
-    x = m.attitude[:, m.client_idx][:, :, m.patron_idx]
-    w = m.channel_weight
+    x = m.attitude[:, m.network.client_idx][:, :, m.network.patron_idx]
+    w = m.state.channel_weight
     inf = np.einsum("rcpk,k->rcp", m.ties, w) * (1 + x) / 2
-    assert np.allclose(m.influence(), inf, atol=1e-14)
+    assert np.allclose(m.state.influence(), inf, atol=1e-14)
     share = inf / inf.sum(axis=-1, keepdims=True)
     assert np.allclose(m.alignment_record[m.steps], share, atol=1e-14)
     bal = m.balance()[m.steps]
@@ -105,7 +103,7 @@ def test_influence_and_alignment_follow_their_formulas():
 
 def test_alignment_is_equal_shares_when_no_patron_has_influence():
     m = CaucasusModel(compose("replicates=2", "progress=off"), path="status_quo")
-    a = m.alignment(np.zeros((2, 3, 3)))
+    a = m.state.alignment(np.zeros((2, 3, 3)))
     assert np.array_equal(a, np.full((2, 3, 3), 1 / 3))
 
 
@@ -133,4 +131,4 @@ def test_strategy_events_only_from_decisions_from():
     m = CaucasusModel(compose("replicates=50", "progress=off"), path="turkish").run()
     decided = [t for t, b, _ in m.event_log if b.origin in ("strategy", "reaction")]
     assert decided, "the Turkish path decides events"
-    assert min(m.dates[t] for t in decided) >= m.decisions_from
+    assert min(m.dates[t] for t in decided) >= m.calendar.decisions_from

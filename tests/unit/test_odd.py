@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from caucasus_sim import load_config
-from caucasus_sim.schema import Config, ParamsConfig
+from caucasus_sim.config.schema import Config, ParamsConfig
 
 ODD = Path(__file__).resolve().parents[2] / "docs" / "odd.md"
 

@@ -17,19 +17,19 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf, open_dict
 
-from caucasus_sim import run
-from caucasus_sim.schema import ConfigError, UncertainParam
-from caucasus_sim.sensitivity import (
+from caucasus_sim import ConfigError, report, run
+from caucasus_sim.analysis.sensitivity import (
     BOXES_FILE,
     INDICES_FILE,
     SAMPLES_FILE,
     check_sensitivity,
     evaluate_chunk,
     sample,
-    write_sensitivity_report,
 )
+from caucasus_sim.config.schema import UncertainParam
+from caucasus_sim.outputs import sha256
 
-from conftest import compose, set_events, set_paths
+from helpers import FAST_FIGURES, compose, set_events, set_paths
 
 RELEVANT = "params.attitude_step"
 UNUSED_STRATEGY = "decisions.strategies.rus_coercive.intensity"  # on no path
@@ -54,14 +54,14 @@ def small(*overrides: str, params=((RELEVANT, 0.05, 0.3), (UNUSED_STRATEGY, 0.5,
     cfg = compose("scenario.timeline=null", "scenario.end=2025-06-30", "scenario.decisions_from=2026-01-05",
                   "scenario.outcome_dates=[2025-04-01]", "replicates=8", "progress=off",
                   "sensitivity.method=sobol", "sensitivity.base_samples=16", "sensitivity.statistic=mean",
-                  "sensitivity.points_per_batch=32", *overrides)
+                  "sensitivity.points_per_batch=32", FAST_FIGURES, *overrides)
     set_paths(cfg, {"timeline_only": {}})
     set_events(cfg, EVENTS)
     return set_params(cfg, list(params))
 
 
 def indices_of(results) -> pd.DataFrame:
-    return results.summary.set_index("param")
+    return results.indices.set_index("param")
 
 
 def test_sobol_known_answer_irrelevant_parameters_have_zero_indices(tmp_results):
@@ -71,7 +71,7 @@ def test_sobol_known_answer_irrelevant_parameters_have_zero_indices(tmp_results)
         # f(A) and f(AB_i) are bit-identical when parameter i is never read
         assert ind.loc[key, "ST"] == 0.0 and abs(ind.loc[key, "S1"]) < 1e-12, ind
     assert ind.loc[RELEVANT, "ST"] > 0.8 and ind.loc[RELEVANT, "S1"] > 0.8, ind
-    samples = results.outcomes
+    samples = results.samples
     assert len(samples) == 16 * (3 + 2) and (samples["replicates"] == 8).all()
     # Y is the mean balance over the replicates, and it moves with the relevant parameter only
     assert np.array_equal(samples["Y"], samples["balance_tur_rus_mean"])
@@ -79,7 +79,7 @@ def test_sobol_known_answer_irrelevant_parameters_have_zero_indices(tmp_results)
     assert (by_step == 1).all()
     manifest = results.manifest
     assert manifest["analysis"] == "sensitivity" and manifest["points"] == 80
-    assert manifest["replicates_per_point"] == 8 and len(manifest["replicate_keys"]) == 8
+    assert manifest["replicates"] == 8 and len(manifest["replicate_keys"]) == 8
     assert set(manifest["files"]) >= {SAMPLES_FILE, INDICES_FILE, BOXES_FILE, "report.md"}
 
 
@@ -89,14 +89,14 @@ def test_morris_known_answer_irrelevant_parameters_have_no_effect(tmp_results):
     for key in (UNUSED_STRATEGY, NO_GRIEVANCE):
         assert ind.loc[key, "mu_star"] == 0.0 and ind.loc[key, "sigma"] == 0.0, ind
     assert ind.loc[RELEVANT, "mu_star"] > 0.0
-    assert (results.folder / "figures" / "morris_mu_star_by_param.png").is_file()
+    assert (results.folder / "figures" / "morris_mu_star_by_param.svg").is_file()
 
 
 def test_constant_outcome_has_zero_sensitivity_and_no_discovery(tmp_results):
     results = run(small(params=((UNUSED_STRATEGY, 0.5, 2.0), (NO_GRIEVANCE, 0.0, 0.05))))
     ind = indices_of(results)
     assert (ind[["S1", "S1_conf", "ST", "ST_conf"]] == 0.0).all().all()
-    assert results.outcomes["Y"].nunique() == 1
+    assert results.samples["Y"].nunique() == 1
     assert pd.read_csv(results.folder / BOXES_FILE).empty
     text = (results.folder / "report.md").read_text()
     assert "at every point" in text and "No box was searched" in text
@@ -149,16 +149,14 @@ def test_report_rebuilds_from_saved_files_alone(tmp_results):
     folder = run(small()).folder
     text = (folder / "report.md").read_text(encoding="utf-8")
     figures = sorted(p.name for p in (folder / "figures").iterdir())
-    assert "sobol_index_by_param.png" in figures and "prim_density_by_coverage.png" in figures
+    assert "sobol_index_by_param.svg" in figures and "prim_density_by_coverage.svg" in figures
     (folder / "report.md").unlink()
     for p in (folder / "figures").iterdir():
         p.unlink()
-    write_sensitivity_report(folder)  # configuration from the folder's config.yaml
+    report.rebuild(folder)  # configuration from the folder's config.yaml
     assert (folder / "report.md").read_text(encoding="utf-8") == text
     assert sorted(p.name for p in (folder / "figures").iterdir()) == figures
     manifest = json.loads((folder / "manifest.json").read_text())
-    from caucasus_sim.results import sha256
-
     assert manifest["files"]["report.md"] == sha256(folder / "report.md")
     # the reading quotes the numbers of the saved tables
     ind = pd.read_csv(folder / INDICES_FILE).set_index("param")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from caucasus_sim.streams import normals, replicate_keys, stream_id, uniforms
+from caucasus_sim.model.streams import normals, replicate_keys, stream_id, uniforms
 
 
 def test_replicate_key_does_not_depend_on_batch():

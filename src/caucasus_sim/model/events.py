@@ -19,33 +19,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .schema import CHANNELS, ConfigError, check_cameo, parse_date
+import numpy as np
+
+from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
+from ..config.checks import check_range
 
 TIMELINE_REQUIRED = ("date", "source", "target", "cameo")
 TIMELINE_OPTIONAL = (
     "id", "date_precision", "goldstein", "magnitude", "channels", "description", "citation",
 )
-
-
-@functools.cache
-def cameo_table() -> dict[str, tuple[str, float]]:
-    """CAMEO code -> (description, Goldstein weight), from the package data."""
-    data = resources.files("caucasus_sim") / "data"
-    desc = {}
-    with (data / "CAMEO.eventcodes.txt").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            desc[row["CAMEOEVENTCODE"].strip()] = row["EVENTDESCRIPTION"].strip()
-    table = {}
-    with (data / "CAMEO.goldsteinscale.txt").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            code = row["CAMEOEVENTCODE"].strip()
-            table[code] = (desc.get(code, ""), float(row["GOLDSTEINSCALE"]))
-    return table
 
 
 @dataclass(frozen=True)
@@ -72,6 +58,23 @@ class Event:
     origin: str = "timeline"  # timeline | scenario | path
     description: str = ""
     citation: str = ""
+
+
+@dataclass
+class EventBatch:
+    """One event applied this step to all replicates, or to the batch positions listed."""
+
+    source: int
+    target: int
+    kind: EventType
+    magnitude: float | np.ndarray  # an array: one per listed replicate
+    id: str
+    origin: str  # timeline | scenario | path | strategy | reaction
+    description: str = ""
+    noise_stream: int = 0
+    noise_step: int = 0
+    date: dt.date | None = None  # the event's own date (scheduled events)
+    replicates: np.ndarray | None = None  # batch positions; None: every replicate
 
 
 class Catalog:
@@ -182,9 +185,7 @@ def _number(text: str, where: str, col: str, lo: float, hi: float | None) -> flo
         value = float(text)
     except ValueError:
         raise ConfigError(f"{where}: {col} {text!r} is not a number") from None
-    if value != value or value < lo or (hi is not None and value > hi):
-        allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ConfigError(f"{where}: {col} {value!r} is out of range; allowed {allowed}")
+    check_range(value, lo, hi, f"{where}: {col}")
     return value
 
 
@@ -201,9 +202,9 @@ def event_from_config(ev, catalog: Catalog, origin: str) -> Event:
     )
 
 
-def path_events(cfg, path_name: str, actors: list[str]) -> list[Event]:
+def path_events(cfg, path_name: str) -> list[Event]:
     """The scheduled events of one path: timeline + scenario events, edited by the path."""
-    catalog = Catalog(cfg.catalog)
+    catalog, actors = Catalog(cfg.catalog), actor_names(cfg)
     events: list[Event] = []
     if cfg.scenario.timeline:
         events += read_timeline(cfg.scenario.timeline, actors, catalog)

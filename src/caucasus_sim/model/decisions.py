@@ -18,30 +18,12 @@ in two scenarios draws the same numbers.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
-from .events import Catalog, EventType
+from .events import Catalog, EventBatch, EventType
 from .streams import normals, stream_id, uniforms
-
-
-@dataclass
-class EventBatch:
-    """One event applied this step to all replicates, or to the batch positions listed."""
-
-    source: int
-    target: int
-    kind: EventType
-    magnitude: float | np.ndarray  # an array: one per listed replicate
-    id: str
-    origin: str  # timeline | scenario | path | strategy | reaction
-    description: str = ""
-    noise_stream: int = 0
-    noise_step: int = 0
-    date: dt.date | None = None  # the event's own date (scheduled events)
-    replicates: np.ndarray | None = None  # batch positions; None: every replicate
 
 
 @dataclass

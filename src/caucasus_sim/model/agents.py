@@ -11,7 +11,8 @@ from enum import Enum
 
 import mesa
 
-from .strategies import EventBatch, Reaction, Strategy
+from .decisions import Reaction, Strategy
+from .events import EventBatch
 
 
 class Role(Enum):

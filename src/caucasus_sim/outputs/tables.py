@@ -1,43 +1,21 @@
-"""Writing and reading results.
+"""Tidy tables from finished models: what a run's folder holds, computed in memory.
 
-A run writes one folder `results/<experiment>/<run id>/`:
-
-    config.yaml          the resolved configuration
-    manifest.json        seed, replicate keys, versions, git commit, command, wall time,
-                         and a SHA-256 of every file (written last)
-    summary.csv          per step, path, client, metric and patron: mean, q05, q50, q95
-    trajectories.parquet per replicate, step, path, client and patron
-    events.parquet       the event log (scheduled events once, decided events per replicate)
-    event_counts.csv     events per path and type, mean count per replicate
-    outcomes.csv         per replicate, path, client and outcome date
-    figures/*.png|svg|pdf figures, report.md that embeds them and report.html that carries them
-
-The folder is assembled as a hidden `.<run id>.partial` sibling and renamed into place
-only when complete, so an interrupted run never leaves a folder that looks complete.
+- summary: per path, step, client, metric (`alignment_share`, `attitude`, `grievance`,
+  the balance) and patron: mean and 5/50/95% quantiles over the replicates;
+- trajectories: per path, replicate, step, client and patron;
+- events: the event log (scheduled events once, decided events per replicate);
+- outcomes: per path, replicate, client and outcome date: balance and alignment shares.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
-import platform
-import secrets
-import shutil
-import subprocess
-import sys
-import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
-LIBRARIES = ("mesa", "numpy", "scipy", "hydra-core", "omegaconf", "pandas", "pyarrow", "matplotlib",
-             "tqdm", "SALib", "ema_workbench")
 
 
 def balance_name(cfg) -> str | None:
@@ -113,7 +91,7 @@ def summary_table(models, cfg) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def outcome_dates(model) -> list[tuple[str, int]]:
+def outcome_steps(model) -> list[tuple[str, int]]:
     """(label, step) of each outcome date of the scenario, and of its end."""
     out = [(str(d), model.step_at(dt.date.fromisoformat(str(d))))
            for d in model.cfg.scenario.outcome_dates]
@@ -126,7 +104,7 @@ def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
     bname = balance_name(cfg)
     C = len(model.clients)
     frames = []
-    for label, t in outcome_dates(model):
+    for label, t in outcome_steps(model):
         A = model.alignment_record[t]  # (R, C, P)
         cols = {
             "path": path,
@@ -193,133 +171,29 @@ def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
 
 
 def build_tables(models, cfg) -> dict[str, pd.DataFrame]:
+    """Every table of a run, keyed by the stem of its file (RUN_FILES)."""
+    events = event_table(models)
     return {
         "summary": summary_table(models, cfg),
         "trajectories": trajectory_table(models),
-        "events": event_table(models),
+        "events": events,
+        "event_counts": event_counts(events, next(iter(models.values())).R),
         "outcomes": outcome_table(models, cfg),
     }
 
 
-# ------------------------------------------------------------------------ folders and files
+RUN_FILES = {"summary": "summary.csv", "trajectories": "trajectories.parquet", "events": "events.parquet",
+             "event_counts": "event_counts.csv", "outcomes": "outcomes.csv"}
 
 
-def new_run_folder(root: Path, experiment: str) -> tuple[Path, Path]:
-    """Reserve a unique run id: returns (staging folder, final folder)."""
-    base = Path(root) / experiment
-    base.mkdir(parents=True, exist_ok=True)
-    while True:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        run_id = f"{stamp}-{secrets.token_hex(3)}"
-        staging = base / f".{run_id}.partial"
-        final = base / run_id
-        if final.exists():
-            continue
-        try:
-            staging.mkdir()
-        except FileExistsError:
-            continue
-        return staging, final
-
-
-def write_atomic(path: Path, write) -> None:
-    """Write a file through `write(temporary path)` and rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
-def git_commit() -> str:
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for lib in ("caucasus-sim",) + LIBRARIES:
-        try:
-            out[lib] = metadata.version(lib)
-        except metadata.PackageNotFoundError:
-            out[lib] = "not installed"
-    return out
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def write_run(cfg, models, tables, started: float) -> Path:
-    """Write every file of a run into a staging folder and rename it into place."""
-    from . import report
-
-    staging, final = new_run_folder(Path(cfg.output_root), cfg.experiment)
-    try:
-        (staging / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
-        tables["summary"].to_csv(staging / "summary.csv", index=False, float_format="%.6g")
-        tables["trajectories"].to_parquet(staging / "trajectories.parquet", index=False)
-        tables["events"].to_parquet(staging / "events.parquet", index=False)
-        first = next(iter(models.values()))
-        event_counts(tables["events"], first.R).to_csv(staging / "event_counts.csv", index=False)
-        tables["outcomes"].to_csv(staging / "outcomes.csv", index=False, float_format="%.6g")
-        report.write_report(staging, cfg)
-        files = sorted(p for p in staging.rglob("*") if p.is_file())
-        manifest = {
-            "analysis": "run",
-            "experiment": cfg.experiment,
-            "run_id": final.name,
-            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "seed": int(cfg.seed),
-            "replicates": int(first.R),
-            "replicate_ids": [int(k) for k in first.replicate_ids],
-            "replicate_keys": [int(k) for k in first.keys],
-            "paths": list(models),
-            "steps": int(first.n_steps),
-            "dates": [str(first.dates[0]), str(first.dates[-1])],
-            "events_after_end": {
-                name: sum(1 for e in m.events if m.step_of(e.date) > m.n_steps)
-                for name, m in models.items()
-            },
-            "versions": versions(),
-            "git_commit": git_commit(),
-            "command": [Path(sys.argv[0]).name] + sys.argv[1:],
-            "cwd": os.getcwd(),
-            "wall_time_s": round(time.perf_counter() - started, 3),
-            "files": {str(p.relative_to(staging)): sha256(p) for p in files},
-        }
-        tmp = staging / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        os.replace(tmp, staging / "manifest.json")
-        os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return final
-
-
-def read_manifest(folder: Path) -> dict:
-    return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
-
-
-def load_tables(folder: Path, require_complete: bool = True) -> dict[str, pd.DataFrame]:
-    """Read the saved tables of a run (for reports and analysis; never re-runs the model)."""
+def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The saved summary, outcome and event tables of a run folder (for reports; the
+    trajectories are read where needed, a few columns and steps at a time)."""
     folder = Path(folder)
-    if require_complete and not (folder / "manifest.json").is_file():
-        raise FileNotFoundError(f"{folder} is not a complete results folder (no manifest.json)")
     return {
-        "summary": pd.read_csv(folder / "summary.csv", parse_dates=["date"],
+        "summary": pd.read_csv(folder / RUN_FILES["summary"], parse_dates=["date"],
                                keep_default_na=False, na_values=[""]).assign(
                                    patron=lambda d: d["patron"].fillna("")),
-        "outcomes": pd.read_csv(folder / "outcomes.csv", parse_dates=["date"]),
-        "events": pd.read_parquet(folder / "events.parquet"),
+        "outcomes": pd.read_csv(folder / RUN_FILES["outcomes"], parse_dates=["date"]),
+        "events": pd.read_parquet(folder / RUN_FILES["events"]),
     }

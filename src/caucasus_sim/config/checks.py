@@ -1,0 +1,242 @@
+"""Checks of what the schema's types cannot say.
+
+`validate(cfg)` checks a composed configuration — actor codes exist, dates are ISO dates,
+rates are not negative, ... — and raises `ConfigError` with one sentence naming the value
+and what is allowed. Each block of the configuration has its own `check_*`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .cameo import check_cameo
+from .errors import ConfigError
+from .schema import CHANNELS, FIGURE_FORMATS, PROGRESS_MODES, ROLES
+
+PARAMS_AT_LEAST_0 = ("attitude_step", "tie_step", "grievance_gain", "grievance_drag",
+                     "effect_noise_sd", "attitude_noise_sd")
+
+
+def parse_date(value: object, where: str) -> dt.date:
+    """Parse an ISO date (YYYY-MM-DD) or raise a one-line ConfigError naming `where`."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"{where}: {value!r} is not a date; expected an ISO date YYYY-MM-DD"
+        ) from None
+
+
+def check_range(value: float, lo: float, hi: float | None, where: str) -> None:
+    """Refuse NaN and values outside [lo, hi] (hi None: no upper bound)."""
+    if value != value or value < lo or (hi is not None and value > hi):
+        allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ConfigError(f"{where}: {value!r} is out of range; allowed {allowed}")
+
+
+def check_one_of(value: str, allowed: tuple[str, ...] | list[str], where: str) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{where}: unknown value {value!r}; expected one of {', '.join(allowed)}")
+
+
+def check_channels(channels, where: str) -> None:
+    if channels is None:
+        return
+    for c in channels:
+        check_one_of(c, CHANNELS, where)
+
+
+def actor_names(cfg) -> list[str]:
+    """Every actor of the configuration: the states, then the diaspora groups."""
+    return list(cfg.actors.states) + list(cfg.actors.diasporas)
+
+
+def validate(cfg) -> None:
+    """Check a composed configuration; raise ConfigError with a one-line message."""
+    check_run(cfg)
+    check_actors(cfg.actors)
+    check_scenario(cfg.scenario)
+    check_params(cfg.params)
+    check_catalog(cfg.catalog)
+    check_decisions(cfg)
+    check_paths(cfg)
+    check_balance(cfg)
+
+
+def check_run(cfg) -> None:
+    if cfg.replicates < 1:
+        raise ConfigError(f"replicates: {cfg.replicates!r} must be a positive integer")
+    if cfg.seed < 0:
+        raise ConfigError(f"seed: {cfg.seed!r} must be a non-negative integer")
+    check_one_of(cfg.progress, PROGRESS_MODES, "progress")
+    if not cfg.figure_formats or len(set(cfg.figure_formats)) != len(cfg.figure_formats):
+        raise ConfigError(f"figure_formats: {list(cfg.figure_formats)} must name each format once, at least one "
+                          f"of {', '.join(FIGURE_FORMATS)}")
+    for fmt in cfg.figure_formats:
+        check_one_of(fmt, FIGURE_FORMATS, "figure_formats")
+    if not cfg.experiment or "/" in cfg.experiment or cfg.experiment.startswith("."):
+        raise ConfigError(f"experiment: {cfg.experiment!r} is not a valid folder name")
+
+
+def check_actors(actors) -> None:
+    if not actors.states:
+        raise ConfigError("actors.states: no states defined; define at least one state")
+    names = list(actors.states) + list(actors.diasporas)
+    dupes = set(actors.states) & set(actors.diasporas)
+    if dupes:
+        raise ConfigError(f"actors: {sorted(dupes)[0]!r} is both a state and a diaspora")
+    for code, s in actors.states.items():
+        check_one_of(s.role, ROLES, f"actors.states.{code}.role")
+        check_range(s.susceptibility, 0.0, 1.0, f"actors.states.{code}.susceptibility")
+        check_range(s.capability, 0.0, None, f"actors.states.{code}.capability")
+    for code, d in actors.diasporas.items():
+        check_one_of(d.origin, list(actors.states), f"actors.diasporas.{code}.origin")
+        check_one_of(d.host, list(actors.states), f"actors.diasporas.{code}.host")
+        check_range(d.salience, 0.0, 1.0, f"actors.diasporas.{code}.salience")
+        check_range(d.susceptibility, 0.0, 1.0, f"actors.diasporas.{code}.susceptibility")
+        check_range(d.size, 0.0, None, f"actors.diasporas.{code}.size")
+    for a, row in actors.listening.items():
+        check_one_of(a, names, "actors.listening")
+        for b, w in row.items():
+            check_one_of(b, names, f"actors.listening.{a}")
+            check_range(w, 0.0, None, f"actors.listening.{a}.{b}")
+        if sum(row.values()) <= 0:
+            raise ConfigError(f"actors.listening.{a}: weights sum to 0; give at least one positive weight")
+    for a, row in actors.attitude.items():
+        check_one_of(a, names, "actors.attitude")
+        for b, v in row.items():
+            check_one_of(b, names, f"actors.attitude.{a}")
+            check_range(v, -1.0, 1.0, f"actors.attitude.{a}.{b}")
+    check_ties(actors, names)
+
+
+def check_ties(actors, names: list[str]) -> None:
+    roles = {c: s.role for c, s in actors.states.items()}
+    for a, row in actors.ties.items():
+        check_one_of(a, names, "actors.ties")
+        for b, chans in row.items():
+            check_one_of(b, names, f"actors.ties.{a}")
+            if {roles.get(a), roles.get(b)} != {"client", "patron"}:
+                raise ConfigError(
+                    f"actors.ties.{a}.{b}: ties are tracked only between a client and a patron; "
+                    "remove this entry or change the actors' roles"
+                )
+            if b in actors.ties and a in actors.ties[b]:
+                raise ConfigError(f"actors.ties.{a}.{b}: the tie is also given as actors.ties.{b}.{a}; give it once")
+            for k, v in chans.items():
+                check_one_of(k, CHANNELS, f"actors.ties.{a}.{b}")
+                check_range(v, 0.0, 1.0, f"actors.ties.{a}.{b}.{k}")
+
+
+def check_scenario(sc) -> None:
+    start = parse_date(sc.start, "scenario.start")
+    end = parse_date(sc.end, "scenario.end")
+    if end <= start:
+        raise ConfigError(f"scenario.end: {sc.end} is not after scenario.start {sc.start}")
+    if sc.dt_days < 1:
+        raise ConfigError(f"scenario.dt_days: {sc.dt_days!r} must be a positive number of days")
+    parse_date(sc.decisions_from, "scenario.decisions_from")
+    for i, d in enumerate(sc.outcome_dates):
+        od = parse_date(d, f"scenario.outcome_dates[{i}]")
+        if not start <= od <= end:
+            raise ConfigError(
+                f"scenario.outcome_dates[{i}]: {d} is outside the scenario {sc.start} .. {sc.end}"
+            )
+
+
+def check_params(p) -> None:
+    for k in p.channel_weight:
+        check_one_of(k, CHANNELS, "params.channel_weight")
+    for k in p.tie_half_life_days:
+        check_one_of(k, CHANNELS, "params.tie_half_life_days")
+    for k in CHANNELS:
+        if k not in p.channel_weight or k not in p.tie_half_life_days:
+            raise ConfigError(f"params: channel {k!r} needs a channel_weight and a tie_half_life_days")
+        check_range(p.channel_weight[k], 0.0, None, f"params.channel_weight.{k}")
+        check_range(p.tie_half_life_days[k], 1e-9, None, f"params.tie_half_life_days.{k}")
+    for name in PARAMS_AT_LEAST_0:
+        check_range(getattr(p, name), 0.0, None, f"params.{name}")
+    check_range(p.source_share, 0.0, 1.0, "params.source_share")
+    check_range(p.grievance_half_life_days, 1e-9, None, "params.grievance_half_life_days")
+
+
+def check_catalog(catalog) -> None:
+    for code, entry in catalog.items():
+        check_cameo(code, "catalog")
+        if entry.goldstein is not None:
+            check_range(entry.goldstein, -10.0, 10.0, f"catalog.{code}.goldstein")
+        check_channels(entry.channels, f"catalog.{code}.channels")
+        if entry.grievance is not None:
+            check_range(entry.grievance, 0.0, None, f"catalog.{code}.grievance")
+        if entry.resolves is not None:
+            check_range(entry.resolves, 0.0, 1.0, f"catalog.{code}.resolves")
+
+
+def check_decisions(cfg) -> None:
+    dec, names, states = cfg.decisions, actor_names(cfg), list(cfg.actors.states)
+    for sname, strat in dec.strategies.items():
+        check_one_of(strat.actor, states, f"decisions.strategies.{sname}.actor")
+        check_range(strat.intensity, 0.0, None, f"decisions.strategies.{sname}.intensity")
+        for aname, act in strat.actions.items():
+            where = f"decisions.strategies.{sname}.actions.{aname}"
+            check_cameo(act.cameo, f"{where}.cameo")
+            check_one_of(act.target, names, f"{where}.target")
+            for fld in ("rate_per_year", "tension_gain", "grievance_gain", "magnitude"):
+                check_range(getattr(act, fld), 0.0, None, f"{where}.{fld}")
+            check_channels(act.channels, f"{where}.channels")
+    for actor, rule in dec.reactions.items():
+        where = f"decisions.reactions.{actor}"
+        check_one_of(actor, states, "decisions.reactions")
+        check_range(rule.trigger_goldstein, -10.0, 10.0, f"{where}.trigger_goldstein")
+        check_range(rule.response_probability, 0.0, 1.0, f"{where}.response_probability")
+        for fld in ("severity_weight", "hostility_weight", "noise_sd"):
+            check_range(getattr(rule, fld), 0.0, None, f"{where}.{fld}")
+        if not rule.ladder:
+            raise ConfigError(f"{where}.ladder: empty; give at least one rung")
+        thresholds = [r.threshold for r in rule.ladder]
+        if thresholds != sorted(thresholds):
+            raise ConfigError(f"{where}.ladder: thresholds {thresholds} must increase up the ladder")
+        for i, rung in enumerate(rule.ladder):
+            check_cameo(rung.cameo, f"{where}.ladder[{i}].cameo")
+            check_channels(rung.channels, f"{where}.ladder[{i}].channels")
+
+
+def check_paths(cfg) -> None:
+    dec, names = cfg.decisions, actor_names(cfg)
+    if not cfg.paths:
+        raise ConfigError("paths: no paths defined; define at least one path to run")
+    for pname, path in cfg.paths.items():
+        for s in path.strategies:
+            check_one_of(s, list(dec.strategies), f"paths.{pname}.strategies")
+        actors_with = [dec.strategies[s].actor for s in path.strategies]
+        twice = {a for a in actors_with if actors_with.count(a) > 1}
+        if twice:
+            raise ConfigError(
+                f"paths.{pname}.strategies: actor {sorted(twice)[0]!r} has more than one strategy"
+            )
+        for i, ev in enumerate(path.add):
+            check_event_config(ev, names, f"paths.{pname}.add[{i}]")
+        for eid, when in path.move.items():
+            parse_date(when, f"paths.{pname}.move.{eid}")
+    for i, ev in enumerate(cfg.scenario.events):
+        check_event_config(ev, names, f"scenario.events[{i}]")
+
+
+def check_balance(cfg) -> None:
+    if cfg.balance is not None:
+        patrons = [c for c, s in cfg.actors.states.items() if s.role == "patron"]
+        check_one_of(cfg.balance.plus, patrons, "balance.plus")
+        check_one_of(cfg.balance.minus, patrons, "balance.minus")
+
+
+def check_event_config(ev, names: list[str], where: str) -> None:
+    parse_date(ev.date, f"{where}.date")
+    check_one_of(ev.source, names, f"{where}.source")
+    check_one_of(ev.target, names, f"{where}.target")
+    check_cameo(ev.cameo, f"{where}.cameo")
+    check_range(ev.magnitude, 0.0, None, f"{where}.magnitude")
+    if ev.goldstein is not None:
+        check_range(ev.goldstein, -10.0, 10.0, f"{where}.goldstein")
+    check_channels(ev.channels, f"{where}.channels")

@@ -1,0 +1,274 @@
+"""The typed configuration schema.
+
+The dataclasses below are registered in Hydra's ConfigStore as the schema of the primary
+config, so a wrong key or a wrong type is rejected while composing (`config.checks`
+then checks what types cannot say). Nothing here imports or calls anything named by the
+configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from hydra.core.config_store import ConfigStore
+
+CHANNELS: tuple[str, ...] = ("diplomatic", "security", "economic", "cultural", "information")
+ROLES: tuple[str, ...] = ("patron", "client", "other")
+PROGRESS_MODES: tuple[str, ...] = ("auto", "on", "off")
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+
+# ---------------------------------------------------------------------------------------
+# Actors and initial conditions
+
+
+@dataclass
+class StateConfig:
+    name: str = ""
+    role: str = "other"
+    capability: float = 1.0
+    susceptibility: float = 0.9
+
+
+@dataclass
+class DiasporaConfig:
+    origin: str = "???"
+    host: str = "???"
+    size: float = 0.0
+    salience: float = 0.5
+    susceptibility: float = 0.7
+
+
+@dataclass
+class ActorsConfig:
+    states: dict[str, StateConfig] = field(default_factory=dict)
+    diasporas: dict[str, DiasporaConfig] = field(default_factory=dict)
+    # listening[a][b]: weight a gives to b's attitudes (rows normalised; no row = self only)
+    listening: dict[str, dict[str, float]] = field(default_factory=dict)
+    # attitude[a][b]: initial attitude x0 of a toward b in [-1, 1]; unlisted pairs are 0
+    attitude: dict[str, dict[str, float]] = field(default_factory=dict)
+    # ties[a][b][channel]: baseline tie in [0, 1] between a client and a patron, given under
+    # either of the two (not both); unlisted channels are 0
+    ties: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # start from the Friedkin-Johnsen equilibrium of `attitude` (True) or from `attitude` itself
+    start_at_equilibrium: bool = True
+
+
+# ---------------------------------------------------------------------------------------
+# Events, timeline and scenario
+
+
+@dataclass
+class EventConfig:
+    id: str = "???"
+    date: str = "???"
+    source: str = "???"
+    target: str = "???"
+    cameo: str = "???"
+    magnitude: float = 1.0
+    goldstein: Optional[float] = None
+    channels: Optional[list[str]] = None
+    note: str = ""
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = "history_2024_2025"
+    start: str = "2024-12-01"
+    end: str = "2028-12-31"
+    dt_days: int = 7
+    # a CSV in the format of the packaged timeline: "package:<file>" or a file path
+    timeline: Optional[str] = "package:timeline_2024_2025.csv"
+    events: list[EventConfig] = field(default_factory=list)
+    decisions_from: str = "2025-07-07"
+    outcome_dates: list[str] = field(default_factory=lambda: ["2025-07-01"])
+
+
+# ---------------------------------------------------------------------------------------
+# Model parameters
+
+
+@dataclass
+class ParamsConfig:
+    channel_weight: dict[str, float] = field(
+        default_factory=lambda: {
+            "diplomatic": 0.2,
+            "security": 0.3,
+            "economic": 0.3,
+            "cultural": 0.1,
+            "information": 0.1,
+        }
+    )
+    tie_half_life_days: dict[str, float] = field(
+        default_factory=lambda: {
+            "diplomatic": 180.0,
+            "security": 730.0,
+            "economic": 730.0,
+            "cultural": 90.0,
+            "information": 90.0,
+        }
+    )
+    attitude_step: float = 0.15
+    source_share: float = 0.5
+    tie_step: float = 0.1
+    grievance_gain: float = 1.0
+    grievance_drag: float = 0.02
+    grievance_half_life_days: float = 730.0
+    effect_noise_sd: float = 0.3
+    attitude_noise_sd: float = 0.01
+
+
+@dataclass
+class CatalogEntry:
+    goldstein: Optional[float] = None
+    channels: Optional[list[str]] = None
+    grievance: Optional[float] = None
+    resolves: Optional[float] = None
+
+
+# ---------------------------------------------------------------------------------------
+# Decisions: strategies of actors and reactions
+
+
+@dataclass
+class ActionConfig:
+    cameo: str = "???"
+    target: str = "???"
+    rate_per_year: float = 1.0
+    tension_gain: float = 0.0
+    grievance_gain: float = 0.0
+    magnitude: float = 1.0
+    once: bool = False
+    channels: Optional[list[str]] = None
+
+
+@dataclass
+class StrategyConfig:
+    actor: str = "???"
+    description: str = ""
+    intensity: float = 1.0  # multiplies the rates of all actions
+    actions: dict[str, ActionConfig] = field(default_factory=dict)
+
+
+@dataclass
+class RungConfig:
+    cameo: str = "???"
+    threshold: float = 0.0
+    channels: Optional[list[str]] = None
+
+
+@dataclass
+class ReactionConfig:
+    trigger_goldstein: float = -4.0
+    response_probability: float = 0.8
+    severity_weight: float = 1.0
+    hostility_weight: float = 0.5
+    noise_sd: float = 0.15
+    ladder: list[RungConfig] = field(default_factory=list)
+
+
+@dataclass
+class DecisionsConfig:
+    strategies: dict[str, StrategyConfig] = field(default_factory=dict)
+    reactions: dict[str, ReactionConfig] = field(default_factory=dict)
+
+
+@dataclass
+class PathConfig:
+    description: str = ""
+    strategies: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    add: list[EventConfig] = field(default_factory=list)
+    move: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BalanceConfig:
+    plus: str = "TUR"
+    minus: str = "RUS"
+
+
+@dataclass
+class AxisConfig:
+    # the configuration key to sweep (dotted), and either explicit values, or `num` evenly
+    # spaced values from `low` to `high` (grid); a Latin hypercube uses `low` and `high`
+    key: str = "???"
+    values: Optional[list[float]] = None
+    low: Optional[float] = None
+    high: Optional[float] = None
+    num: Optional[int] = None
+
+
+@dataclass
+class SweepConfig:
+    method: str = "none"  # none | grid | lhs
+    samples: int = 0  # lhs: number of points
+    axes: list[AxisConfig] = field(default_factory=list)
+    points_per_batch: int = 0  # points simulated together (0: all); each batch is saved
+    client: str = "AZE"  # whose balance the sweep's figures and summary show
+
+
+SWEEP_METHODS: tuple[str, ...] = ("none", "grid", "lhs")
+
+
+@dataclass
+class AttributionConfig:
+    # event attribution: the baseline path and, for each event, the same path without it
+    enabled: bool = False
+    baseline: str = "history"  # the path whose scheduled events are attributed
+    events: list[str] = field(default_factory=list)  # event ids ([]: every scheduled event)
+    outcome: str = "2025-07-01"  # an outcome label: a date of scenario.outcome_dates or "end"
+
+
+@dataclass
+class UncertainParam:
+    key: str = "???"  # a numeric configuration key
+    low: float = 0.0
+    high: float = 1.0
+
+
+@dataclass
+class SensitivityConfig:
+    method: str = "none"  # none | sobol | morris
+    base_samples: int = 512  # Sobol: N (N (2D + 2) points); Morris: trajectories
+    morris_levels: int = 4
+    params: list[UncertainParam] = field(default_factory=list)
+    path: str = ""  # the path evaluated ("": the first)
+    client: str = "AZE"
+    outcome: str = "end"  # an outcome label: a date of scenario.outcome_dates or "end"
+    statistic: str = "p_positive"  # of the balance over the replicates of a point: p_positive | mean
+    points_per_batch: int = 100
+    discovery_quantile: float = 0.2  # PRIM: points whose statistic is in this lowest share
+
+
+SENSITIVITY_METHODS: tuple[str, ...] = ("none", "sobol", "morris")
+STATISTICS: tuple[str, ...] = ("p_positive", "mean")
+
+
+@dataclass
+class Config:
+    experiment: str = "alignment_paths"
+    description: str = ""
+    seed: int = 20250627
+    replicates: int = 1000
+    quiet: bool = False
+    progress: str = "auto"
+    output_root: str = "results"
+    figure_formats: list[str] = field(default_factory=lambda: list(FIGURE_FORMATS))
+    actors: ActorsConfig = field(default_factory=ActorsConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    params: ParamsConfig = field(default_factory=ParamsConfig)
+    catalog: dict[str, CatalogEntry] = field(default_factory=dict)
+    decisions: DecisionsConfig = field(default_factory=DecisionsConfig)
+    paths: dict[str, PathConfig] = field(default_factory=dict)
+    balance: Optional[BalanceConfig] = field(default_factory=BalanceConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    attribution: AttributionConfig = field(default_factory=AttributionConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+
+
+def register_configs() -> None:
+    """Register the schema with Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="config_schema", node=Config)

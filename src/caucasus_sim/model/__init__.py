@@ -1,0 +1,12 @@
+"""The model: a Mesa model whose step() is the schedule, its agents, events, decision
+rules and counter-based random streams. It reads a composed configuration and never
+loads configuration files itself."""
+
+from .agents import DiasporaAgent, Role, StateAgent
+from .events import Catalog, Event, EventBatch, EventType, path_events, read_timeline
+from .model import RECORDS, CaucasusModel
+from .parameters import is_batchable
+from .streams import replicate_keys
+
+__all__ = ["RECORDS", "CaucasusModel", "Catalog", "DiasporaAgent", "Event", "EventBatch", "EventType",
+           "Role", "StateAgent", "is_batchable", "path_events", "read_timeline", "replicate_keys"]

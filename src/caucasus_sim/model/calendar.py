@@ -1,0 +1,42 @@
+"""The calendar: discrete steps of `dt_days` on real dates, from `start` to `end`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..config import parse_date
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Step t is the date start + t * dt_days, for t = 0 .. n_steps (the last step on or
+    before `end`); decisions act on steps dated on or after `decisions_from`."""
+
+    start: dt.date
+    end: dt.date
+    dt_days: int
+    decisions_from: dt.date
+    n_steps: int = field(init=False)
+    dates: list[dt.date] = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = (self.end - self.start).days // self.dt_days
+        object.__setattr__(self, "n_steps", n)
+        object.__setattr__(self, "dates", [self.start + dt.timedelta(days=self.dt_days * t)
+                                           for t in range(n + 1)])
+
+    @classmethod
+    def from_config(cls, sc) -> Calendar:
+        return cls(start=parse_date(sc.start, "scenario.start"), end=parse_date(sc.end, "scenario.end"),
+                   dt_days=int(sc.dt_days),
+                   decisions_from=parse_date(sc.decisions_from, "scenario.decisions_from"))
+
+    def step_of(self, date: dt.date) -> int:
+        """The step at which an event on `date` takes effect (dates in (d[t-1], d[t]])."""
+        return max(1, -(-(date - self.start).days // self.dt_days))
+
+    def step_at(self, date: dt.date) -> int:
+        """The step at which the state includes every event up to `date`: the first step
+        whose date is on or after it (capped at the last step)."""
+        return min(self.n_steps, max(0, -(-(date - self.start).days // self.dt_days)))

@@ -1,0 +1,213 @@
+"""The Mesa model: R stochastic replicates of one path simulated in lockstep.
+
+The state of every replicate lives in `State` (attitudes, ties, grievance, with a leading
+replicate axis); the fixed structure in `Network`; the calendar in `Calendar`. Agents
+(`StateAgent`, `DiasporaAgent`) carry the decision rules. One step (docs/odd.md,
+"Process overview and scheduling"):
+relax ties and grievance -> Friedkin-Johnsen diffusion -> grievance drag -> events
+(scheduled, last step's reactions, this step's strategies) -> reactions -> attitude
+noise -> bounds -> record influence and alignment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import mesa
+import numpy as np
+
+from ..config import ConfigError, validate
+from .agents import DiasporaAgent, StateAgent
+from .calendar import Calendar
+from .decisions import Reaction, Strategy
+from .events import Catalog, Event, EventBatch, path_events
+from .network import Network
+from .parameters import Points
+from .state import State
+from .streams import replicate_keys, stream_id
+
+RECORDS = ("alignment", "attitude", "influence", "grievance")  # recorded per step, (R, C, P) each
+
+
+try:  # a private numpy switch (see _allocate_records)
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # pragma: no cover - other numpy layouts
+    _set_madvise_hugepage = None
+
+
+@contextlib.contextmanager
+def _plain_pages():
+    """Allocate without numpy's huge-page advice (no-op where numpy has no such switch)."""
+    if _set_madvise_hugepage is None:  # pragma: no cover
+        yield
+        return
+    previous = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(previous)
+
+
+class CaucasusModel(mesa.Model):
+    """South Caucasus influence model, batched over replicates.
+
+    Args:
+        cfg: a composed configuration (`caucasus_sim.load_config()`).
+        path: the path (strategy bundle and event edits) to simulate; default the
+            first path of the configuration.
+        replicates: number of replicates (default `cfg.replicates`), numbered from 0.
+        replicate_ids: explicit replicate numbers instead (replicate k is the same
+            whatever batch it runs in).
+        rng: an integer seed overriding `cfg.seed` (the name Mesa's batch_run passes).
+        points: parameter points sharing the batch (a sweep): a list of {key: value} with
+            batchable keys (`is_batchable`); the batch then holds every replicate of every
+            point, point-major (row = point * replicates + replicate), and each row
+            uses its point's values. Row (i, k) equals replicate k of a run with point
+            i's values set in the configuration.
+    """
+
+    def __init__(self, cfg, *, path: str | None = None, replicates: int | None = None,
+                 replicate_ids=None, rng: int | None = None, points=None) -> None:
+        if cfg is None:
+            raise ConfigError("CaucasusModel needs a configuration: CaucasusModel(load_config())")
+        validate(cfg)
+        seed = int(cfg.seed if rng is None else rng)
+        super().__init__(rng=seed)
+        self.cfg, self.seed = cfg, seed
+        self.path = path if path is not None else next(iter(cfg.paths))
+        if self.path not in cfg.paths:
+            raise ConfigError(f"path: unknown path {self.path!r}; expected one of {', '.join(cfg.paths)}")
+        if replicate_ids is None:
+            replicate_ids = range(cfg.replicates if replicates is None else replicates)
+        base_ids = np.asarray(list(replicate_ids), dtype=np.int64)
+        self.batch = Points(points, len(base_ids))
+        self.replicate_ids = np.tile(base_ids, self.batch.n)
+        self.keys = np.tile(replicate_keys(seed, base_ids), self.batch.n)
+        self.R = len(self.keys)
+        self.quiet = bool(cfg.quiet)
+
+        self.network = net = Network(cfg.actors)
+        self.actors, self.index, self.N = net.actors, net.index, net.N
+        self.patrons, self.clients, self.state_of = net.patrons, net.clients, net.state_of
+        self.state_agents = [StateAgent(self, c, net.index[c], s) for c, s in cfg.actors.states.items()]
+        self.diaspora_agents = [DiasporaAgent(self, c, net.index[c], d) for c, d in cfg.actors.diasporas.items()]
+        self.calendar = Calendar.from_config(cfg.scenario)
+        self.n_steps, self.dates, self.dt_days = self.calendar.n_steps, self.calendar.dates, self.calendar.dt_days
+        self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet)
+        self._build_decisions(cfg)
+        self.events: list[Event] = [] if self.quiet else path_events(cfg, self.path)
+        self._schedule: dict[int, list[EventBatch]] = {}
+        for e in self.events:
+            t = self.calendar.step_of(e.date)
+            if t <= self.n_steps:
+                self._schedule.setdefault(t, []).append(self._batch_of(e))
+        self._pending: list[EventBatch] = []
+        self.event_log: list[tuple[int, EventBatch, np.ndarray | None]] = []
+        self._allocate_records()
+        self._record(0)
+        self.running = self.n_steps > 0
+
+    # ------------------------------------------------------------------ construction
+
+    @property
+    def point_of_row(self) -> np.ndarray:
+        """The parameter point of each row of the batch."""
+        return self.batch.of_row
+
+    def step_of(self, date) -> int:
+        return self.calendar.step_of(date)
+
+    def step_at(self, date) -> int:
+        return self.calendar.step_at(date)
+
+    def _build_decisions(self, cfg) -> None:
+        if self.quiet:
+            return
+        catalog = Catalog(cfg.catalog)
+        by_code = {a.code: a for a in self.state_agents}
+        for sname in cfg.paths[self.path].strategies:
+            spec = cfg.decisions.strategies[sname]
+            by_code[spec.actor].strategy = Strategy(sname, spec, catalog, self.index, self.batch.value)
+        for actor, spec in cfg.decisions.reactions.items():
+            by_code[actor].reaction = Reaction(actor, spec, catalog)
+
+    def _batch_of(self, e: Event) -> EventBatch:
+        return EventBatch(source=self.index[e.source], target=self.index[e.target], kind=e.kind,
+                          magnitude=e.magnitude, id=e.id, origin=e.origin, description=e.description,
+                          noise_stream=stream_id(f"event:{e.id}"), noise_step=0, date=e.date)
+
+    def _allocate_records(self) -> None:
+        shape = (self.n_steps + 1, self.R, len(self.clients), len(self.patrons))
+        # Records are written once, step by step. Transparent huge pages, which numpy asks
+        # for on large arrays, make first writes stall on memory compaction on Linux
+        # hosts with THP defrag=madvise; plain pages are several times faster here.
+        with _plain_pages():
+            for name in RECORDS:
+                setattr(self, f"{name}_record", np.empty(shape))
+
+    # ------------------------------------------------------------------ the schedule
+
+    def step(self) -> None:
+        t = self.steps
+        self.state.relax()
+        self.state.diffuse()
+        self.state.drag()
+        applied = self._schedule.get(t, []) + self._pending
+        self._pending = []
+        deciding = not self.quiet and self.dates[t] >= self.calendar.decisions_from
+        if deciding:
+            for agent in self.state_agents:
+                applied += agent.decide()
+        for batch in applied:
+            self.apply(batch, t)
+        if deciding:
+            for agent in self.state_agents:
+                self._pending += agent.react(applied)
+        self.state.perturb(t)
+        self.state.bound()
+        self._record(t)
+        if t >= self.n_steps:
+            self.running = False
+
+    def run(self, progress=None) -> CaucasusModel:
+        """Step to the end of the scenario; `progress` is called with 1 per step."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self
+
+    def apply(self, b: EventBatch, t: int) -> None:
+        """Apply one event to its replicates and log it."""
+        self.state.apply(b)
+        self.event_log.append((t, b, b.replicates))
+
+    # ------------------------------------------------------------------ observables
+
+    @property
+    def attitude(self) -> np.ndarray:
+        """x[r, a, b] in [-1, 1]: a's attitude toward b in each replicate."""
+        return self.state.attitude
+
+    @property
+    def grievance(self) -> np.ndarray:
+        """G[r, a, b] >= 0: a's unresolved grievance toward b in each replicate."""
+        return self.state.grievance
+
+    @property
+    def ties(self) -> np.ndarray:
+        """T[r, c, p, k] in [0, 1]: client c's tie with patron p on channel k (a new array)."""
+        return self.state.ties
+
+    def _record(self, t: int) -> None:
+        x_cp = self.state.client_attitude()
+        self.attitude_record[t] = x_cp
+        inf = self.state.influence(x_cp)
+        self.influence_record[t] = inf
+        self.alignment_record[t] = self.state.alignment(inf)
+        self.grievance_record[t] = self.state.client_grievance()
+
+    def balance(self, plus: str = "TUR", minus: str = "RUS") -> np.ndarray:
+        """Alignment balance A[c, plus] - A[c, minus] over time, shape (steps+1, R, C)."""
+        i, j = self.patrons.index(plus), self.patrons.index(minus)
+        return self.alignment_record[..., i] - self.alignment_record[..., j]

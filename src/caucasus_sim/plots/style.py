@@ -1,0 +1,83 @@
+"""Colours, labels, units and the print style shared by every figure.
+
+Colours come from the Okabe-Ito colour-blind-safe palette and are fixed per path and
+per patron, so a path or patron has the same colour in every figure.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.dates as mdates
+import pandas as pd
+
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+PATH_COLORS = {"status_quo": "#009E73", "russian": "#D55E00", "turkish": "#0072B2", "history": "#000000"}
+PATRON_COLORS = {"RUS": "#D55E00", "TUR": "#0072B2", "WEST": "#CC79A7"}
+LABELS = {
+    "alignment_share": "alignment share",
+    "attitude": "attitude",
+    "grievance": "grievance",
+}
+SINGLE_COLUMN = 3.5  # inches: figures are drawn at the width they are printed, one column
+STYLE = {
+    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7,
+    "ytick.labelsize": 7, "legend.fontsize": 7, "legend.title_fontsize": 7,
+    "figure.titlesize": 8, "figure.labelsize": 8, "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6, "ytick.major.width": 0.6, "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5, "lines.linewidth": 1.2, "grid.linewidth": 0.4,
+    "legend.handlelength": 1.5, "legend.borderaxespad": 0.3, "svg.fonttype": "path",
+    "pdf.fonttype": 42, "figure.dpi": 100,
+}
+UNITS = {"alignment_share": "0–1", "attitude": "−1 to 1", "grievance": "≥ 0"}  # and alignment_share_<patron>
+
+
+def color_of(name: str, table: dict[str, str], order: list[str]) -> str:
+    if name in table:
+        return table[name]
+    spare = [c for c in OKABE_ITO if c not in table.values()]
+    return spare[order.index(name) % len(spare)] if name in order else OKABE_ITO[-1]
+
+
+def metric_label(metric: str) -> str:
+    if metric.startswith("balance_"):
+        plus, minus = metric.removeprefix("balance_").split("_", 1)
+        return f"{plus.upper()}–{minus.upper()} alignment balance"
+    if metric.startswith("alignment_share_"):
+        return f"alignment share with {metric.removeprefix('alignment_share_')}"
+    return LABELS.get(metric, metric.replace("_", " "))
+
+
+def axis_label(metric: str) -> str:
+    """The label of a metric with its unit or range, for an axis."""
+    unit = ("−1 to 1" if metric.startswith("balance_") else "0–1" if metric.startswith("alignment_share")
+            else UNITS.get(metric))
+    return f"{metric_label(metric)} ({unit})" if unit else metric_label(metric)
+
+
+def param_label(key: str) -> str:
+    """A readable label for a configuration key (a strategy's intensity keeps its name)."""
+    parts = key.split(".")
+    if parts[:2] == ["decisions", "strategies"]:
+        return " ".join(parts[2:]).replace("_", " ")
+    name = parts[-1]
+    if name.endswith("_days"):
+        return name.removesuffix("_days").replace("_", " ") + " (days)"
+    return name.replace("_", " ")
+
+
+def publication_style():
+    """A context in which figures are drawn at print size with fonts of 7 pt or more."""
+    return matplotlib.rc_context(STYLE)
+
+
+def date_axis(ax, maxticks: int = 6) -> None:
+    loc = mdates.AutoDateLocator(minticks=2, maxticks=maxticks)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.set_xlabel("date")
+
+
+def day(d) -> str:
+    """A date as '7 Jul 2025'."""
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%b %Y}"

@@ -1,0 +1,58 @@
+"""The event timeline section of a run's report: scheduled events by date and the events
+actors decided most often."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import plots
+from .document import Figures, Section, new_figure
+
+
+def event_section(counts: pd.DataFrame, paths: list[str], figs: Figures, replicates: int) -> Section:
+    """Scheduled events by date and the most frequent decided events (a note if none)."""
+    width = plots.SINGLE_COLUMN
+    if counts.empty:
+        return Section("Event timeline", None, "", "No event happened in this run: no scheduled event and none "
+                "decided by an actor, so there is no timeline to draw.")
+    sched = counts[~counts["origin"].isin(["strategy", "reaction"])].drop_duplicates("id")
+    dec = counts[counts["origin"].isin(["strategy", "reaction"])]
+    n_dec = min(10, dec["id"].nunique())
+    heights = {"scheduled": 0.7 + 0.15 * max(len(sched), 2) if len(sched) else 0.0,
+               "decided": 0.8 + 0.055 * n_dec * (len(paths) + 1) if n_dec else 0.0}
+    shown = [k for k, h in heights.items() if h]
+    fig = new_figure(width, sum(heights.values()))
+    # one subfigure per panel, so that each panel's labels take only its own margin
+    subs = fig.subfigures(len(shown), 1, height_ratios=[heights[k] for k in shown], squeeze=False)[:, 0]
+    for sub, kind in zip(subs, shown):
+        ax = sub.subplots()
+        if kind == "scheduled":
+            plots.plot_scheduled_events(counts, ax=ax)
+            sub.suptitle("Scheduled events (recorded timeline and scenario)", fontsize=8)
+        else:
+            plots.plot_decided_events(counts, ax=ax, paths=paths)
+            sub.suptitle("Most frequent events decided by actors (projection)", fontsize=8)
+            ax.set_xlabel("events per replicate (mean)")
+            ax.legend(title="path", frameon=False, loc="lower right")
+    img = figs.save(fig, "event_timeline")
+    text = f"{len(sched)} scheduled events"
+    if len(sched):
+        worst = sched.sort_values("goldstein").iloc[0]
+        text += f"; the most conflictual is {worst['id'].replace('_', ' ')} ({worst['first_date'].date()}, Goldstein {worst['goldstein']:+.1f})"
+    text += "."
+    for path in paths:
+        d = dec[dec["path"] == path]
+        if d.empty:
+            continue
+        per = d.groupby("id")["per_replicate"].sum().sort_values(ascending=False)
+        text += (f" Under {path.replace('_', ' ')}, actors decide {per.sum():.1f} events per replicate; "
+                 f"most often {per.index[0].replace('_', ' ')} ({per.iloc[0]:.1f}).")
+    parts = {"scheduled": "scheduled events by date, labelled with source → target and Goldstein weight "
+                          "(−10 to +10), coloured by source",
+             "decided": f"the most frequent decided events, mean count per replicate over {replicates} "
+                        "replicates, by path"}
+    caption = ("Top: " + parts[shown[0]] + ". Bottom: " + parts[shown[1]] + "." if len(shown) == 2
+               else parts[shown[0]][0].upper() + parts[shown[0]][1:] + ".")
+    return Section("Event timeline", img, caption, text)

@@ -1,0 +1,171 @@
+"""The report of a run, from its saved tables: balance over time, alignment shares, the
+simplex, ties, events and the distribution of the end outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from .. import plots
+from ..outputs import balance_name, load_tables
+from ..outputs.tables import event_counts
+from .document import Document, Figures, Section, subplots
+from .events import event_section
+from .simplex import simplex_section
+from .ties import tie_section
+
+
+def _fmt(v: float) -> str:
+    return f"{v:+.2f}"
+
+
+def _band(values: np.ndarray) -> str:
+    q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
+    return f"{_fmt(q50)} (90% band {_fmt(q05)} to {_fmt(q95)})"
+
+
+@dataclass
+class _Run:
+    """The saved tables of a run and what every section reads of them."""
+
+    cfg: object
+    summary: pd.DataFrame
+    outcomes: pd.DataFrame
+    events: pd.DataFrame
+    figs: Figures
+
+    def __post_init__(self) -> None:
+        self.replicates = int(self.outcomes["replicate"].nunique())
+        self.bname = balance_name(self.cfg)
+        self.clients = list(dict.fromkeys(self.summary["client"]))
+        self.paths = list(dict.fromkeys(self.summary["path"]))
+        self.start, self.end = self.summary["date"].min().date(), self.summary["date"].max().date()
+        self.end_rows = self.outcomes[self.outcomes["outcome"] == "end"]
+        self.decided = bool(self.events["origin"].isin(["strategy", "reaction"]).any())
+
+
+def document(folder: Path, cfg, figs: Figures) -> Document:
+    """Draw every figure of a run and return its report."""
+    t = load_tables(folder)
+    r = _Run(cfg, t["summary"], t["outcomes"], t["events"], figs)
+    sections = [
+        _balance_section(r),
+        _share_section(r),
+        simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
+        tie_section(folder, r.summary, r.events, cfg, r.figs, r.replicates),
+        event_section(event_counts(r.events, r.replicates), r.paths, r.figs, r.replicates),
+        _distribution_section(r),
+    ]
+    header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
+              f"decisions from {cfg.scenario.decisions_from}.",
+              f"- Paths: {', '.join(r.paths)}; {r.replicates} replicates each; seed {cfg.seed}.",
+              "- Tables: `summary.csv`, `outcomes.csv`, `trajectories.parquet`, `events.parquet`, "
+              "`event_counts.csv`; configuration `config.yaml`; provenance `manifest.json`.",
+              f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
+              "with every figure embedded."]
+    return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
+
+
+def _balance_section(r: _Run) -> Section:
+    """The balance (or an alignment share) over time by path, one panel per client."""
+    summary, decisions_from = r.summary, r.cfg.scenario.decisions_from
+    metric = r.bname or "alignment_share"
+    patron = "" if r.bname else str(summary.loc[summary["metric"] == "alignment_share", "patron"].iloc[0])
+    fig, axes = subplots(plots.SINGLE_COLUMN, 0.75 + 1.15 * len(r.clients), len(r.clients), 1, sharex=True,
+                         squeeze=False)
+    for ax, client in zip(axes[:, 0], r.clients):
+        plots.plot_band_by_path(summary, client, metric, patron, decisions_from, ax=ax)
+        ax.set_title("")
+        ax.set_title(client, loc="left", fontweight="bold")
+        ax.set_ylabel("")
+        if not r.bname:
+            ax.set_ylim(-0.02, 1.02)  # a share: its whole range
+        ax.label_outer()
+    fig.supylabel(plots.axis_label(metric) if r.bname else f"alignment share with {patron} (0–1)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.8))
+    labels.append(f"decisions from {plots.day(decisions_from)}")
+    fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False)
+    img = r.figs.save(fig, f"{metric}_by_path")
+    lines = []
+    col = r.bname or f"alignment_share_{patron}"
+    for client in r.clients:
+        parts = []
+        for path in r.paths:
+            v = r.end_rows.loc[(r.end_rows["client"] == client) & (r.end_rows["path"] == path), col].to_numpy()
+            parts.append(f"{path.replace('_', ' ')} {_band(v)}, P(> 0) = {np.mean(v > 0):.2f}")
+        start_v = summary[(summary["client"] == client) & (summary["metric"] == metric)
+                          & (summary["patron"] == patron) & (summary["step"] == 0)]["q50"].iloc[0]
+        lines.append(f"{client} starts at {_fmt(start_v)} on {r.start}; on {r.end} the median is "
+                     + "; ".join(parts) + ".")
+    caption = (f"Median (line) and 5–95% band over {r.replicates} replicates of each client's "
+               f"{plots.metric_label(metric)} per path, one panel per client; the dashed line marks "
+               f"{decisions_from}, "
+               + ("from which actors' strategies and reactions generate events."
+                  if r.decided else "from which decision rules would act (none acted in this run)."))
+    heading = plots.metric_label(metric) + " over time"
+    return Section(heading[0].upper() + heading[1:], img, caption, " ".join(lines))
+
+
+def _share_section(r: _Run) -> Section:
+    """Alignment shares by patron, one panel per client and path."""
+    summary, clients, paths = r.summary, r.clients, r.paths
+    fig, axes = subplots(max(plots.SINGLE_COLUMN, 0.6 + 0.95 * len(paths)), 0.8 + 0.95 * len(clients),
+                         len(clients), len(paths), sharex=True, sharey=True, squeeze=False)
+    for i, client in enumerate(clients):
+        for j, path in enumerate(paths):
+            ax = axes[i][j]
+            plots.plot_share_by_patron(summary, client, path, ax=ax)
+            plots.date_axis(ax, maxticks=4)
+            ax.set_title(path.replace("_", " ") if i == 0 else "")
+            ax.set_ylabel(client if j == 0 else "")
+            ax.set_xlabel("")
+            ax.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+    fig.supylabel("alignment share (0–1), by client")
+    fig.supxlabel("date")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
+    img = r.figs.save(fig, "alignment_share_by_patron")
+    reading = []
+    last = summary[(summary["metric"] == "alignment_share") & (summary["step"] == summary["step"].max())]
+    for client in clients:
+        tops = []
+        for path in paths:
+            d = last[(last["client"] == client) & (last["path"] == path)].sort_values("q50", ascending=False)
+            tops.append(f"{d['patron'].iloc[0]} ({d['q50'].iloc[0]:.2f}) under {path.replace('_', ' ')}")
+        reading.append(f"At the end, {client}'s largest median share is " + ", ".join(tops) + ".")
+    return Section("Alignment shares by patron", img,
+                   f"Median and 5–95% band over {r.replicates} replicates of each client's alignment "
+                   "share with each patron (a point on the simplex: shares sum to 1); rows are clients, "
+                   "columns paths.", " ".join(reading))
+
+
+def _distribution_section(r: _Run) -> Section:
+    """The distribution of the end outcome, with paired differences between paths."""
+    patron = "" if r.bname else str(r.summary.loc[r.summary["metric"] == "alignment_share", "patron"].iloc[0])
+    col = r.bname or f"alignment_share_{patron}"
+    fig, ax = subplots(plots.SINGLE_COLUMN, 2.5)
+    plots.plot_outcome_by_client(r.outcomes, col, ax=ax)
+    img = r.figs.save(fig, f"{col}_end_by_path")
+    reading = []
+    if len(r.paths) > 1:
+        base = r.paths[0]
+        for client in r.clients:
+            piv = r.end_rows[r.end_rows["client"] == client].pivot(index="replicate", columns="path", values=col)
+            for path in r.paths[1:]:
+                diff = (piv[path] - piv[base]).to_numpy()
+                se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
+                lo, hi = diff.mean() - 1.96 * se, diff.mean() + 1.96 * se
+                reading.append(
+                    f"{client}, {path.replace('_', ' ')} minus {base.replace('_', ' ')}: mean paired "
+                    f"difference {diff.mean():+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
+        reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate.")
+    else:
+        reading.append(f"One path: {r.paths[0]}.")
+    return Section(f"Distribution on {r.end}", img,
+                   f"Distribution over {r.replicates} replicates of {plots.metric_label(col)} on {r.end} "
+                   "(violin), with median (dot) and 5–95% range (bar), per client and path.", " ".join(reading))

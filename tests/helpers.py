@@ -1,0 +1,78 @@
+"""Helpers of the tests: compose the real configuration with Hydra (once per set of
+overrides), shrunk for speed, and edit the typed parts the command line cannot add."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+from omegaconf import OmegaConf, open_dict
+
+from caucasus_sim import load_config
+from caucasus_sim.config.schema import EventConfig, PathConfig
+
+SHORT = ["scenario.end=2025-09-30", "progress=off"]
+FAST_FIGURES = "figure_formats=[svg]"  # one format where a test does not test formats
+OUTPUT_ROOT: Path | None = None  # set by the `tmp_results` fixture: where runs write
+
+
+@functools.lru_cache(maxsize=None)
+def _composed(overrides: tuple[str, ...]):
+    return load_config(list(overrides))
+
+
+def compose(*overrides: str):
+    """The real configuration with overrides, as the command line composes it (a private
+    copy of a configuration composed once per set of overrides); results go to the test's
+    temporary folder when it uses `tmp_results`."""
+    cfg = copy.deepcopy(_composed(overrides))
+    if OUTPUT_ROOT is not None:
+        cfg.output_root = str(OUTPUT_ROOT)
+    return cfg
+
+
+def typed(schema, values: dict):
+    return OmegaConf.merge(OmegaConf.structured(schema), values)
+
+
+def set_paths(cfg, paths: dict[str, dict]):
+    """Replace the experiment's paths (plain dicts are typed against PathConfig)."""
+    with open_dict(cfg):
+        cfg.paths = {name: typed(PathConfig, spec) for name, spec in paths.items()}
+    return cfg
+
+
+def set_events(cfg, events: list[dict]):
+    with open_dict(cfg):
+        cfg.scenario.events = [typed(EventConfig, e) for e in events]
+    return cfg
+
+
+def quiet_single_event(event: dict, *overrides: str):
+    """Default actors, no timeline, no decisions, no noise, one scheduled event."""
+    cfg = compose(
+        "decisions=none", "scenario.timeline=null", "params.effect_noise_sd=0",
+        "params.attitude_noise_sd=0", "replicates=2", "scenario.end=2025-03-01", "progress=off",
+        "scenario.outcome_dates=[]",
+        *overrides,
+    )
+    set_paths(cfg, {"one": {}})
+    return set_events(cfg, [dict({"id": "e1", "magnitude": 1.0}, **event)])
+
+
+def run_main(main, prog: str, args: list[str], capsys) -> subprocess.CompletedProcess:
+    """A console command's `main()` run in this process with `args` as its argv, as the
+    installed command runs it but without starting Python again: its exit status and what
+    it printed (for the many bad-input cases; tests/e2e also run the real commands)."""
+    code = 0
+    with mock.patch.object(sys, "argv", [prog, *map(str, args)]):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess([prog, *args], code, out.out, out.err)
