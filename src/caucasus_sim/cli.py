@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
+from omegaconf import open_dict
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 
 from . import report, runner
 from .analysis.sweep import multirun_folder, start_multirun
-from .config import ConfigError, config_dir, load_config, validate
+from .config import ConfigError, config_dir, load_config
 from .config.schema import register_configs
 from .outputs import Bundle, versions
+from .outputs.preflight import gigabytes
 
 PROG = "caucasus-sim"
 FORBIDDEN_FLAGS = ("--experimental-rerun",)  # unpickles a file: not data
@@ -44,6 +46,7 @@ class CommandLine:
     """What argv asks for: plain overrides, the swept keys and their values."""
 
     info: bool = False
+    check: bool = False  # --check: run every check, report the estimated cost, run nothing
     multirun: bool = False
     config_dirs: list[str] = field(default_factory=list)  # --config-dir: the user's own config folders
     plain: list[str] = field(default_factory=list)  # every override, sweeps at their first value
@@ -61,6 +64,9 @@ def parse_command_line(argv: list[str]) -> CommandLine:
             continue
         if arg.split("=")[0] in FORBIDDEN_FLAGS:
             raise ConfigError(f"option {arg.split('=')[0]!r} is not supported: it would load code, not data")
+        if arg == "--check":
+            cl.check = True
+            continue
         if arg in INFO_FLAGS:
             cl.info = True
         if arg in ("-m", "--multirun"):
@@ -92,24 +98,33 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 
 
 def check_command_line(cl: CommandLine):
-    """Compose and validate every configuration the command will run; return the first."""
+    """Compose and check every configuration the command will run, as `runner.check` does
+    before a run; return the first configuration and what each check found."""
     dirs = cl.config_dirs
-    load_config(cl.plain, config_dirs=dirs, return_hydra_config=True)  # refuses code in Hydra's own settings
-    cfg = load_config(cl.plain, config_dirs=dirs)
-    validate(cfg)
+    cfg = load_config(cl.plain, config_dirs=dirs, return_hydra_config=True)  # refuses code in Hydra's settings too
+    with open_dict(cfg):
+        cfg.pop("hydra")
+    if cl.multirun and runner.analysis_of(cfg) != "run":
+        raise ConfigError(f"this experiment runs its own {runner.analysis_of(cfg)}; run it without --multirun")
+    checked = [runner.check(cfg)]
     for key, values in cl.sweeps.items():
         if key.startswith("hydra"):
             continue
         for value in values[1:]:
             others = [o for o in cl.plain if not o.startswith(f"{key}=")]
-            validate(load_config([*others, f"{key}={value}"], config_dirs=dirs))
-    if cl.multirun:
-        own = [name for name, on in (("sweep", cfg.sweep.method != "none"),
-                                     ("sensitivity analysis", cfg.sensitivity.method != "none"),
-                                     ("attribution", cfg.attribution.enabled)) if on]
-        if own:
-            raise ConfigError(f"this experiment runs its own {own[0]}; run it without --multirun")
-    return cfg
+            checked.append(runner.check(load_config([*others, f"{key}={value}"], config_dirs=dirs)))
+    return cfg, checked
+
+
+def checked_line(cfg, checked: list) -> str:
+    """What --check prints: the run it checked, its estimated cost, and where it writes."""
+    first = checked[0]
+    text = (f"{PROG}: checked {cfg.experiment}: {first.cost.what}; about "
+            f"{gigabytes(first.cost.memory)} of memory and {gigabytes(first.cost.disk)} on disk, under "
+            f"{Path(cfg.output_root) / str(cfg.experiment)}")
+    if len(checked) > 1:
+        text += f" ({len(checked)} configurations checked, the first shown)"
+    return text
 
 
 @hydra.main(version_base=None, config_path=str(config_dir()), config_name="config")
@@ -132,7 +147,10 @@ def main() -> None:
     try:
         cl = parse_command_line(sys.argv[1:])
         if not cl.info:
-            cfg = check_command_line(cl)
+            cfg, checked = check_command_line(cl)
+            if cl.check:
+                print(checked_line(cfg, checked))
+                return
             if cl.multirun:
                 folder = multirun_folder(cfg, cl.typed)
                 sys.argv += [f"hydra.sweep.dir={folder}", "hydra.sweep.subdir=points"]
@@ -150,6 +168,7 @@ def main() -> None:
     total = math.prod(len(v) for k, v in cl.sweeps.items() if not k.startswith("hydra"))
     try:
         with Bundle.resumable(folder, "sweep") as bundle:
+            runner.warn(runner.notices(cfg))
             start_multirun(bundle, axes, total)
             app()
             runner.collect(folder, bundle)

@@ -9,6 +9,7 @@ of a Hydra multirun go through `run_point`, and their folders are merged by `col
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +18,21 @@ from typing import Callable
 from . import report
 from .analysis import attribution, runs, sensitivity, sweep
 from .analysis.result import Result
-from .config import ConfigError, validate
+from .config import ConfigError
+from .config.checks import notices as config_notices
+from .model.events import events_after_end
 from .outputs import Bundle
 from .outputs.bundle import PLAN, read_json
+from .outputs.preflight import Cost, check_cost, check_output_location
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """How to run one kind of analysis: check it (`prepare`, before any output), open
-    its bundle, and run it into the bundle."""
+    """How to run one kind of analysis: check it (`prepare`, before any output), estimate
+    what it needs (`cost`), open its bundle, and run it into the bundle."""
 
     prepare: Callable
+    cost: Callable
     bundle: Callable
     run: Callable
 
@@ -37,13 +42,13 @@ def _fresh(kind: str) -> Callable:
 
 
 ANALYSES = {
-    "run": Analysis(prepare=validate, bundle=_fresh("run"),
+    "run": Analysis(prepare=runs.prepare, cost=runs.cost, bundle=_fresh("run"),
                     run=lambda cfg, plan, bundle: _plain_run(cfg, bundle)),
-    "sweep": Analysis(prepare=sweep.plan_sweep, bundle=sweep.sweep_bundle, run=sweep.run_sweep),
-    "attribution": Analysis(prepare=attribution.prepare, bundle=_fresh("attribution"),
+    "sweep": Analysis(prepare=sweep.plan_sweep, cost=sweep.cost, bundle=sweep.sweep_bundle, run=sweep.run_sweep),
+    "attribution": Analysis(prepare=attribution.prepare, cost=attribution.cost, bundle=_fresh("attribution"),
                             run=attribution.run_attribution),
-    "sensitivity": Analysis(prepare=sensitivity.prepare, bundle=sensitivity.sensitivity_bundle,
-                            run=sensitivity.run_sensitivity),
+    "sensitivity": Analysis(prepare=sensitivity.prepare, cost=sensitivity.cost,
+                            bundle=sensitivity.sensitivity_bundle, run=sensitivity.run_sensitivity),
 }
 
 
@@ -64,21 +69,53 @@ def _plain_run(cfg, bundle: Bundle) -> runs.RunResult:
     return result
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: the analysis, its plan and its estimated cost."""
+
+    kind: str
+    plan: object
+    cost: Cost
+
+
+def check(cfg) -> Checked:
+    """Everything checked before any folder exists or any step runs: the configuration and
+    the analysis' own settings, the output location, and the memory and disk the run needs
+    against what there is (or `limits`)."""
+    kind = analysis_of(cfg)
+    analysis = ANALYSES[kind]
+    plan = analysis.prepare(cfg)
+    check_output_location(cfg.output_root)
+    cost = analysis.cost(cfg, plan)
+    check_cost(cost, cfg.limits, cfg.output_root)
+    return Checked(kind, plan, cost)
+
+
+def notices(cfg) -> list[str]:
+    """What the run will do differently from the letter of its input, one line each."""
+    return config_notices(cfg) + events_after_end(cfg)
+
+
+def warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"caucasus-sim: warning: {line}", file=sys.stderr)
+
+
 def run(cfg, *, write: bool = True) -> Result:
     """Run an experiment and write its results folder; `write=False` returns a plain
     run's tables without writing anything."""
-    kind = analysis_of(cfg)
+    started = time.perf_counter()
+    kind, plan = (c := check(cfg)).kind, c.plan
     if not write:
         if kind != "run":
             raise ConfigError(f"a {kind} always writes its folder (it is how it resumes); use write=True")
         return runs.run_paths(cfg)
-    started = time.perf_counter()
-    analysis = ANALYSES[kind]
-    plan = analysis.prepare(cfg)
+    analysis, notes = ANALYSES[kind], notices(cfg)
+    warn(notes)
     with analysis.bundle(cfg) as bundle:
         result = analysis.run(cfg, plan, bundle)
         report.build(bundle.path, cfg, kind)
-        result.manifest = bundle.seal(cfg, started, **result.provenance())
+        result.manifest = bundle.seal(cfg, started, **result.provenance(), warnings=notes)
     result.folder = bundle.final.resolve()
     print(result.line())
     return result
@@ -94,7 +131,7 @@ def run_point(cfg, folder: Path, job_overrides: list[str], swept: list[str]) -> 
         return None
     with bundle:
         own = sweep.run_point(cfg, bundle, job_overrides, swept)
-        bundle.seal(cfg, started, **own)
+        bundle.seal(cfg, started, **own, warnings=notices(cfg))  # printed once, by the launching process
     sweep.report_progress(folder)
     return bundle.final
 

@@ -47,7 +47,8 @@ def test_experiment_runs_shrunk(name, tmp_results):
 
 
 def test_python_api_returns_tables_and_folder(tmp_results):
-    cfg = compose("replicates=10", "scenario.end=2025-12-31", "progress=off", FAST_FIGURES)
+    cfg = compose("replicates=10", "scenario.end=2025-12-31", "progress=off", FAST_FIGURES,
+                  "store.trajectory_precision=float64", "store.trajectory_stride=1")
     results = run(cfg)
     for table in (results.summary, results.trajectories, results.events, results.outcomes):
         assert isinstance(table, pd.DataFrame) and len(table)

@@ -150,8 +150,8 @@ def bad_folders(run: Path, root: Path) -> dict[str, tuple[Path, str]]:
     (garbled / "manifest.json").write_text("{not json")
     cases["bad_manifest"] = (garbled, "manifest.json")
     damaged = Path(shutil.copytree(run, root / "damaged"))
-    (damaged / "trajectories.parquet").write_bytes(b"not parquet")
-    cases["damaged_table"] = (damaged, "trajectories.parquet")
+    (damaged / "events.parquet").write_bytes(b"not parquet")  # a table the report reads
+    cases["damaged_table"] = (damaged, "events.parquet")
     unknown = Path(shutil.copytree(run, root / "unknown"))
     m = json.loads((unknown / "manifest.json").read_text())
     (unknown / "manifest.json").write_text(json.dumps(dict(m, analysis="astrology")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import mesa
 import numpy as np
 import pytest
@@ -109,8 +111,6 @@ def test_alignment_is_equal_shares_when_no_patron_has_influence():
 
 def test_event_takes_effect_at_first_step_on_or_after_its_date():
     m = CaucasusModel(compose("replicates=1", "progress=off"), path="status_quo")
-    import datetime as dt
-
     assert m.dates[0] == dt.date(2024, 12, 1)
     assert m.step_of(dt.date(2024, 12, 8)) == 1
     assert m.step_of(dt.date(2024, 12, 9)) == 2
@@ -132,3 +132,17 @@ def test_strategy_events_only_from_decisions_from():
     decided = [t for t, b, _ in m.event_log if b.origin in ("strategy", "reaction")]
     assert decided, "the Turkish path decides events"
     assert min(m.dates[t] for t in decided) >= m.calendar.decisions_from
+
+
+def test_recording_only_outcome_steps_changes_nothing_simulated():
+    cfg = compose("replicates=20", "progress=off", "scenario.end=2026-06-30", "scenario.outcome_dates=[2025-07-01]")
+    full = CaucasusModel(cfg, path="turkish").run()
+    lean = CaucasusModel(cfg, path="turkish", record="outcomes").run()
+    assert lean.recorded_steps.tolist() == [0, full.step_at(dt.date(2025, 7, 1)), full.n_steps]
+    assert lean.alignment_record.shape == (3, 20, 3, 3)
+    for t in lean.recorded_steps:
+        for name in ("alignment", "attitude", "influence", "grievance", "tie"):
+            assert np.array_equal(getattr(lean, f"{name}_record")[lean.row_of(t)], getattr(full, f"{name}_record")[t])
+    assert np.array_equal(lean.attitude, full.attitude) and np.array_equal(lean.ties, full.ties)
+    with pytest.raises(ValueError, match="not recorded"):
+        lean.row_of(5)

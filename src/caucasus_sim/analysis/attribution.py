@@ -20,7 +20,8 @@ from omegaconf import OmegaConf, open_dict
 from ..config import ConfigError
 from ..config.schema import PathConfig
 from ..model import CaucasusModel, path_events
-from ..outputs import Bundle, balance_name, outcome_steps
+from ..outputs import Bundle, balance_name
+from ..outputs.preflight import BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, Cost, model_bytes, shape_of
 from .progress import progress_bar
 from .result import Result
 
@@ -95,6 +96,17 @@ def prepare(cfg):
     return ids, vcfg
 
 
+def cost(cfg, plan) -> Cost:
+    """One variant at a time (outcome steps recorded), and the balance of every variant."""
+    _, vcfg = plan
+    steps, outcomes, C, P = shape_of(cfg)
+    runs, R = len(vcfg.paths), int(cfg.replicates)
+    rows = runs * R * C
+    return Cost(BASE_MEMORY + model_bytes(R, outcomes + 1, C, P) + rows * OUTCOME_ROW_BYTES["memory"],
+                REPORT_BYTES + rows * OUTCOME_ROW_BYTES["parquet"],
+                f"an attribution of {runs:,} runs x {R:,} replicates", "replicates or the events attributed")
+
+
 def run_attribution(cfg, plan, bundle: Bundle) -> AttributionResult:
     """Run the baseline, every leave-one-out variant and the other paths; write the tables."""
     ids, vcfg = plan
@@ -103,15 +115,15 @@ def run_attribution(cfg, plan, bundle: Bundle) -> AttributionResult:
     frames = []
     with progress_bar(cfg, len(vcfg.paths), "run", "attribution") as bar:
         for name in vcfg.paths:
-            m = CaucasusModel(vcfg, path=name).run()
-            t = dict(outcome_steps(m))[label]
+            m = CaucasusModel(vcfg, path=name, record="outcomes").run()
+            row = m.row_of(dict(m.outcome_steps)[label])
             frames.append(pd.DataFrame({
                 "path": name,
                 "replicate": np.repeat(m.replicate_ids, len(m.clients)),
                 "client": np.tile(m.clients, m.R),
                 "outcome": label,
-                "date": pd.Timestamp(m.dates[t]),
-                bname: m.balance(cfg.balance.plus, cfg.balance.minus)[t].reshape(-1),
+                "date": pd.Timestamp(m.dates[m.recorded_steps[row]]),
+                bname: m.balance(cfg.balance.plus, cfg.balance.minus)[row].reshape(-1),
             }))
             bar.update(1)
     outcomes = pd.concat(frames, ignore_index=True)

@@ -4,6 +4,7 @@ survive an interruption (the one resume loop of sweeps and sensitivity analyses)
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Callable
 
 import pandas as pd
@@ -59,6 +60,10 @@ def run_chunks(cfg, bundle: Bundle, chunks: list[list[int]], evaluate: Callable[
     with progress_bar(cfg, total, "point", desc, initial=done) as bar:
         for i, ids in todo:
             store.save(i, evaluate(i, ids))
+            # a Mesa model and its agents refer to each other, so a finished chunk's models
+            # (and their records) are freed only by the cycle collector: run it now, or the
+            # memory of every chunk adds up
+            gc.collect()
             bar.update(len(ids))
     if progress_disabled(cfg) and todo:
         print(f"caucasus-sim: {bundle.id}: {total} points ({done} already done, {total - done} run)")

@@ -10,7 +10,8 @@ import pandas as pd
 from ..config import validate
 from ..model import CaucasusModel
 from ..outputs import RUN_FILES, Bundle, balance_name, build_tables
-from ..outputs.bundle import FLOAT_FORMAT
+from ..outputs.preflight import (BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, TRAJECTORY_ROW_BYTES, Cost,
+                                 model_bytes, shape_of)
 from .progress import progress_bar
 from .result import Result
 
@@ -29,6 +30,7 @@ class RunResult(Result):
     steps: int
     dates: tuple[str, str]
     events_after_end: dict
+    stored: dict
     balance: str | None = None
 
     @property
@@ -48,12 +50,35 @@ class RunResult(Result):
 
     def provenance(self) -> dict:
         return {"paths": self.paths, "steps": self.steps, "dates": list(self.dates),
-                "events_after_end": self.events_after_end}
+                "events_after_end": self.events_after_end, "stored": self.stored}
 
     def to_bundle(self, bundle: Bundle) -> None:
         for name, file in RUN_FILES.items():
-            # event counts and their means per replicate are written in full precision
-            bundle.write_table(file, getattr(self, name), None if name == "event_counts" else FLOAT_FORMAT)
+            if name != "trajectories" or len(self.trajectories.columns):
+                bundle.write_table(file, getattr(self, name))
+
+
+def prepare(cfg) -> None:
+    """Check the configuration, and each path's events by building its model with one
+    replicate (a bad timeline row fails here, before any output)."""
+    validate(cfg)
+    for path in cfg.paths:
+        CaucasusModel(cfg, path=path, replicates=1, record="outcomes")
+
+
+def cost(cfg, plan=None) -> Cost:
+    """What a plain run holds in memory (every path's records at every step, and the
+    tables) and writes (tables and report)."""
+    steps, outcomes, C, P = shape_of(cfg)
+    paths, R = len(cfg.paths), int(cfg.replicates)
+    stride = int(cfg.store.trajectory_stride)
+    stored = paths * R * C * P * (steps // stride + 2) if stride else 0
+    memory = (BASE_MEMORY + paths * model_bytes(R, steps + 1, C, P)
+              + stored * TRAJECTORY_ROW_BYTES["memory"])
+    disk = (REPORT_BYTES + stored * TRAJECTORY_ROW_BYTES[str(cfg.store.trajectory_precision)]
+            + paths * R * C * outcomes * OUTCOME_ROW_BYTES["csv"] + paths * (steps + 1) * C * (4 * P + 1) * 100)
+    return Cost(memory, disk, f"a run of {paths} path(s) x {R:,} replicates x {steps:,} steps",
+                "replicates, scenario.end or the number of paths (or store.trajectory_stride, for disk)")
 
 
 def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
@@ -77,4 +102,15 @@ def run_paths(cfg) -> RunResult:
         steps=first.n_steps, dates=(str(first.dates[0]), str(first.dates[-1])),
         events_after_end={name: sum(1 for e in m.events if m.step_of(e.date) > m.n_steps)
                           for name, m in models.items()},
-        balance=balance_name(cfg))
+        stored=stored(cfg), balance=balance_name(cfg))
+
+
+def stored(cfg) -> dict:
+    """How each table of a run is stored (for its manifest)."""
+    stride, precision = int(cfg.store.trajectory_stride), str(cfg.store.trajectory_precision)
+    return {
+        "trajectories": (f"every {stride} steps and the last, {precision}, Parquet (zstd)" if stride
+                         else "not stored (store.trajectory_stride=0)"),
+        "summary, outcomes, event_counts": "every step they report, CSV, numbers in full precision",
+        "events": "Parquet (zstd)",
+    }

@@ -34,8 +34,9 @@ from SALib.sample import sobol as sobol_sample
 from ..config import ConfigError, validate
 from ..config.schema import SENSITIVITY_METHODS, STATISTICS
 from ..model import CaucasusModel, is_batchable
-from ..outputs import Bundle, balance_name, config_digest, outcome_steps
+from ..outputs import Bundle, balance_name, config_digest
 from ..outputs.bundle import PLAN
+from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes, shape_of
 from .discovery import cases_of_interest, discover
 from .points import chunked, numeric_value, point_config, run_chunks
 from .result import Result
@@ -220,16 +221,17 @@ def evaluate_chunk(cfg, plan: SensitivityPlan, X: np.ndarray, ids: list[int]) ->
     """Run the points `ids` (rows of X) and summarise the client's balance per point."""
     points = [{k: float(v) for k, v in zip(plan.keys, X[i])} for i in ids]
     if plan.batchable:
-        models = [CaucasusModel(cfg, path=plan.path, points=points).run()]
+        models = [CaucasusModel(cfg, path=plan.path, points=points, record="outcomes").run()]
     else:
-        models = [CaucasusModel(point_config(cfg, p, "sensitivity"), path=plan.path).run() for p in points]
+        models = [CaucasusModel(point_config(cfg, p, "sensitivity"), path=plan.path, record="outcomes").run()
+                  for p in points]
     R = int(cfg.replicates)
     parts, date = [], None
     for m in models:
-        t = dict(outcome_steps(m))[plan.outcome]
+        t = dict(m.outcome_steps)[plan.outcome]
         date = m.dates[t]
         ci = m.clients.index(plan.client)
-        parts.append(m.balance(cfg.balance.plus, cfg.balance.minus)[t, :, ci].reshape(-1, R))
+        parts.append(m.balance(cfg.balance.plus, cfg.balance.minus)[m.row_of(t), :, ci].reshape(-1, R))
     b = np.concatenate(parts)  # (points, replicates), point-major as the batch
     cols = _stat_columns(balance_name(cfg))
     out = pd.DataFrame({"point": np.asarray(ids, dtype=np.int64)})
@@ -284,6 +286,18 @@ def prepare(cfg) -> tuple[SensitivityPlan, np.ndarray]:
     plan = check_sensitivity(cfg)
     CaucasusModel(cfg, path=plan.path, replicates=1)  # bad events or paths fail before any work
     return plan, sample(cfg, plan)
+
+
+def cost(cfg, prepared) -> Cost:
+    """One chunk of points at a time (outcome steps recorded); a row per point."""
+    plan, X = prepared
+    steps, outcomes, C, P = shape_of(cfg)
+    n, R = len(X), int(cfg.replicates)
+    per_chunk = (cfg.sensitivity.points_per_batch or n) if plan.batchable else 1
+    return Cost(BASE_MEMORY + model_bytes(min(per_chunk, n) * R, outcomes + 1, C, P) + n * 1000,
+                REPORT_BYTES + 2 * n * (len(plan.keys) + 8) * 8,
+                f"a sensitivity analysis of {n:,} points x {R:,} replicates",
+                "replicates, sensitivity.base_samples or sensitivity.points_per_batch")
 
 
 def run_sensitivity(cfg, prepared, bundle: Bundle) -> SensitivityResult:

@@ -33,6 +33,7 @@ from ..config.schema import SWEEP_METHODS
 from ..model import CaucasusModel, is_batchable
 from ..outputs import Bundle, balance_name, config_digest
 from ..outputs.bundle import MANIFEST, NOT_RESULTS, PLAN, read_json
+from ..outputs.preflight import BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, Cost, model_bytes, shape_of
 from ..outputs.tables import model_outcomes
 from .points import chunked, numeric_value, point_config, run_chunks
 from .result import Result
@@ -160,6 +161,19 @@ def _latin_hypercube(cfg, axes: list[str], ranges: dict) -> list[tuple]:
     return [tuple(row) for row in qmc.scale(unit, lo, hi)]
 
 
+def cost(cfg, plan: SweepPlan) -> Cost:
+    """One chunk of points at a time (outcome steps recorded), and the merged table."""
+    steps, outcomes, C, P = shape_of(cfg)
+    paths, R, n = len(cfg.paths), int(cfg.replicates), len(plan.points)
+    per_chunk = (cfg.sweep.points_per_batch or n) if plan.batchable else 1
+    rows = paths * n * R * C * outcomes
+    memory = (BASE_MEMORY + paths * model_bytes(min(per_chunk, n) * R, outcomes + 1, C, P)
+              + 2 * rows * OUTCOME_ROW_BYTES["memory"])
+    disk = REPORT_BYTES + 2 * rows * OUTCOME_ROW_BYTES["parquet"]
+    return Cost(memory, disk, f"a sweep of {n:,} points x {paths} path(s) x {R:,} replicates",
+                "replicates, the number of points or sweep.points_per_batch")
+
+
 # ------------------------------------------------------------------------ tables
 
 
@@ -224,10 +238,10 @@ def run_sweep(cfg, plan: SweepPlan, bundle: Bundle) -> SweepResult:
     def evaluate(i: int, ids: list[int]) -> pd.DataFrame:
         pts = [plan.points[j] for j in ids]
         if plan.batchable:
-            models = {p: CaucasusModel(cfg, path=p, points=pts).run() for p in cfg.paths}
+            models = {p: CaucasusModel(cfg, path=p, points=pts, record="outcomes").run() for p in cfg.paths}
         else:
             pcfg = point_config(cfg, pts[0])
-            models = {p: CaucasusModel(pcfg, path=p).run() for p in cfg.paths}
+            models = {p: CaucasusModel(pcfg, path=p, record="outcomes").run() for p in cfg.paths}
         return outcome_rows(models, cfg, pts, f"chunk-{i:04d}", ids)
 
     rows = run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} sweep")

@@ -16,7 +16,7 @@ from hydra.core.global_hydra import GlobalHydra
 
 from .cameo import cameo_table, check_cameo
 from .checks import actor_names, parse_date, validate
-from .errors import ConfigError, check_no_code, describe_config_exception
+from .errors import ConfigError, check_no_code, check_yaml_folder, describe_config_exception
 from .schema import CHANNELS, Config, register_configs
 
 __all__ = [
@@ -49,6 +49,10 @@ def load_config(overrides=(), *, config_dirs=(), return_hydra_config: bool = Fal
     """Compose the configuration with Hydra overrides (as on the command line); the folders
     `config_dirs` are searched for experiments and config groups too."""
     register_configs()
+    for folder in config_dirs:
+        if not Path(folder).expanduser().is_dir():
+            raise ConfigError(f"config folder {str(folder)!r} not found (from {Path.cwd()})")
+        check_yaml_folder(Path(folder).expanduser())
     overrides = list(overrides) + search_path_override(config_dirs)
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()

@@ -7,11 +7,14 @@ and what is allowed. Each block of the configuration has its own `check_*`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
 from .cameo import check_cameo
-from .errors import ConfigError
-from .schema import CHANNELS, FIGURE_FORMATS, PROGRESS_MODES, ROLES
+from .errors import ConfigError, unknown_key
+from .schema import CHANNELS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES
 
 PARAMS_AT_LEAST_0 = ("attitude_step", "tie_step", "grievance_gain", "grievance_drag",
                      "effect_noise_sd", "attitude_noise_sd")
@@ -30,7 +33,9 @@ def parse_date(value: object, where: str) -> dt.date:
 
 
 def check_range(value: float, lo: float, hi: float | None, where: str) -> None:
-    """Refuse NaN and values outside [lo, hi] (hi None: no upper bound)."""
+    """Refuse what is not a number, NaN, and values outside [lo, hi] (hi None: no upper bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: {value!r} is not a number")
     if value != value or value < lo or (hi is not None and value > hi):
         allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
         raise ConfigError(f"{where}: {value!r} is out of range; allowed {allowed}")
@@ -55,6 +60,7 @@ def actor_names(cfg) -> list[str]:
 
 def validate(cfg) -> None:
     """Check a composed configuration; raise ConfigError with a one-line message."""
+    check_known_keys(cfg)
     check_run(cfg)
     check_actors(cfg.actors)
     check_scenario(cfg.scenario)
@@ -63,6 +69,42 @@ def validate(cfg) -> None:
     check_decisions(cfg)
     check_paths(cfg)
     check_balance(cfg)
+
+
+def check_known_keys(node, where: str = "") -> None:
+    """Every key is one of the schema's, however it was added (Hydra's `+key=value` adds keys
+    that the typed nodes would otherwise take silently), and none of the schema's is missing
+    (Hydra's `~key` deletes one)."""
+    if isinstance(node, DictConfig):
+        kind = OmegaConf.get_type(node)
+        fields = {f.name for f in dataclasses.fields(kind)} if dataclasses.is_dataclass(kind) else None
+        missing = sorted((fields or set()) - {str(k) for k in node.keys()})
+        if missing:
+            full = f"{where}.{missing[0]}" if where else missing[0]
+            raise ConfigError(f"{full}: missing; every key of the schema needs a value (a key cannot be deleted "
+                              "with ~, only set)")
+        for key in node.keys():
+            full = f"{where}.{key}" if where else str(key)
+            if full == "hydra":
+                continue
+            if fields is not None and key not in fields:
+                raise ConfigError(unknown_key(full, fields))
+            check_known_keys(node._get_node(key), full)
+    elif isinstance(node, ListConfig):
+        for i in range(len(node)):
+            check_known_keys(node._get_node(i), f"{where}[{i}]")
+
+
+def notices(cfg) -> list[str]:
+    """What the configuration asks that the model does differently from the letter, one
+    line each (the runner prints each once and records it in the manifest)."""
+    out = []
+    for a, row in cfg.actors.listening.items():
+        total = sum(row.values())
+        if abs(total - 1.0) > 1e-9:
+            out.append(f"actors.listening.{a}: the weights sum to {total:g}; each is divided by {total:g} "
+                       "so that they sum to 1")
+    return out
 
 
 def check_run(cfg) -> None:
@@ -76,6 +118,15 @@ def check_run(cfg) -> None:
                           f"of {', '.join(FIGURE_FORMATS)}")
     for fmt in cfg.figure_formats:
         check_one_of(fmt, FIGURE_FORMATS, "figure_formats")
+    if cfg.store.trajectory_stride < 0:
+        raise ConfigError(f"store.trajectory_stride: {cfg.store.trajectory_stride!r} must be 0 (no trajectories) "
+                          "or a positive number of steps")
+    check_one_of(cfg.store.trajectory_precision, PRECISIONS, "store.trajectory_precision")
+    for name in ("memory_gb", "disk_gb"):
+        value = cfg.limits[name]
+        if value is not None and not value > 0:
+            raise ConfigError(f"limits.{name}: {value!r} must be a positive number of GB, or null (what the "
+                              "machine has)")
     if not cfg.experiment or "/" in cfg.experiment or cfg.experiment.startswith("."):
         raise ConfigError(f"experiment: {cfg.experiment!r} is not a valid folder name")
 
@@ -137,6 +188,9 @@ def check_scenario(sc) -> None:
         raise ConfigError(f"scenario.end: {sc.end} is not after scenario.start {sc.start}")
     if sc.dt_days < 1:
         raise ConfigError(f"scenario.dt_days: {sc.dt_days!r} must be a positive number of days")
+    if sc.dt_days > (end - start).days:
+        raise ConfigError(f"scenario.dt_days: {sc.dt_days} days is longer than the scenario ({(end - start).days} "
+                          "days from start to end), so it has no step; shorten the step or move the end")
     parse_date(sc.decisions_from, "scenario.decisions_from")
     for i, d in enumerate(sc.outcome_dates):
         od = parse_date(d, f"scenario.outcome_dates[{i}]")

@@ -7,9 +7,13 @@ what is allowed; the command line prints it and exits with status 2.
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
+import yaml
 from hydra.errors import MissingConfigException
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from .schema import Config
 
@@ -37,14 +41,18 @@ def describe_config_exception(exc: BaseException) -> str:
     """One line naming the bad key or value and what is allowed."""
     chain = _chain(exc)
     for e in chain:
+        if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+            mark = e.problem_mark  # a YAML file that does not parse, or repeats a key
+            return f"{mark.name} line {mark.line + 1}: {e.problem}"
+    for e in chain:
         if isinstance(e, MissingConfigException) and e.options is not None:
             group = (e.missing_cfg_file or "").split("/")[0] or "config group"
             wanted = (e.missing_cfg_file or "").split("/")[-1]
             return f"{group}: unknown option {wanted!r}; available: {', '.join(sorted(e.options))}"
     for e in chain:
-        if isinstance(e, ConfigKeyError):
+        if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and " not in '" in _first_line(e):
             key = getattr(e, "full_key", None) or getattr(e, "key", None) or "?"
-            return f"unknown key {key!r}; {allowed_keys(str(key))}"
+            return _unknown(str(key))
         if isinstance(e, ValidationError):
             key = getattr(e, "full_key", None) or "?"
             msg = _first_line(e)
@@ -55,25 +63,57 @@ def describe_config_exception(exc: BaseException) -> str:
         if isinstance(e, OmegaConfBaseException):
             key = getattr(e, "full_key", None)
             msg = _first_line(e)
+            if "is not in struct" in msg:
+                return (f"{key}: no such entry; new entries cannot be added from the command line, only "
+                        "in an experiment YAML file")
             return f"{key}: {msg}" if key else msg
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
-def allowed_keys(full_key: str) -> str:
-    """The keys allowed next to `full_key` in the schema."""
+def unknown_key(full_key: str, allowed) -> str:
+    """The message for a key the schema does not have, listing those it allows there."""
+    parent = full_key.rsplit(".", 1)[0] if "." in full_key else ""
+    where = f"in {parent!r}" if parent else "at the top level"
+    keys = sorted(str(k) for k in allowed)
+    return f"unknown key {full_key!r}; " + (f"allowed keys {where}: {', '.join(keys)}" if keys
+                                             else "no keys are allowed there")
+
+
+def allowed_keys(full_key: str) -> list[str] | None:
+    """The keys the schema allows next to `full_key` (None where it cannot tell)."""
     parent = full_key.rsplit(".", 1)[0] if "." in full_key else ""
     node = OmegaConf.structured(Config)
     for part in parent.split(".") if parent else []:
-        try:
+        if not isinstance(node, DictConfig):
+            return None
+        element = node._metadata.element_type  # a dictionary of dataclasses: any key, typed values
+        if part not in node and dataclasses.is_dataclass(element):
+            node = OmegaConf.structured(element)
+        elif part in node:
             node = node[part]
-        except Exception:
-            return "see docs/odd.md for the allowed keys"
-    if not isinstance(node, DictConfig):
-        return "see docs/odd.md for the allowed keys"
-    keys = sorted(str(k) for k in node.keys())
-    where = f"in {parent!r}" if parent else "at the top level"
-    return f"allowed keys {where}: {', '.join(keys)}" if keys else "no keys are allowed there"
+        else:
+            return None
+    return [str(k) for k in node.keys()] if isinstance(node, DictConfig) else None
+
+
+def _unknown(full_key: str) -> str:
+    keys = allowed_keys(full_key)
+    return unknown_key(full_key, keys) if keys is not None else f"unknown key {full_key!r}; see docs/odd.md"
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def check_yaml_folder(folder: Path) -> None:
+    """Refuse a YAML file whose `# @package` header a UTF-8 byte-order mark hides from Hydra
+    (it reads the header before the mark is dropped, and would put the file's keys under
+    the wrong package). Files without a header are read correctly with or without one."""
+    for path in sorted(Path(folder).rglob("*.yaml")):
+        head = path.read_bytes()[:512]
+        if head.startswith(BOM) and head[len(BOM):].lstrip().startswith(b"# @"):
+            raise ConfigError(f"{path}: starts with a UTF-8 byte-order mark, which hides its '# @package' "
+                              "header from Hydra; save the file as UTF-8 without BOM")
 
 
 def check_no_code(cfg) -> None:

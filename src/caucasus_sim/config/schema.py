@@ -247,6 +247,25 @@ STATISTICS: tuple[str, ...] = ("p_positive", "mean")
 
 
 @dataclass
+class StoreConfig:
+    # trajectories.parquet keeps every n-th step and the last (0: no trajectories file);
+    # summaries and outcomes always keep every step they report, in full precision
+    trajectory_stride: int = 4
+    trajectory_precision: str = "float32"  # float32 | float64
+
+
+PRECISIONS: tuple[str, ...] = ("float32", "float64")
+
+
+@dataclass
+class LimitsConfig:
+    # a run whose estimated peak memory or output exceeds these (in GB) is refused before it
+    # starts; None: the memory available now, and the free space under output_root
+    memory_gb: Optional[float] = None
+    disk_gb: Optional[float] = None
+
+
+@dataclass
 class Config:
     experiment: str = "alignment_paths"
     description: str = ""
@@ -256,6 +275,8 @@ class Config:
     progress: str = "auto"
     output_root: str = "results"
     figure_formats: list[str] = field(default_factory=lambda: list(FIGURE_FORMATS))
+    store: StoreConfig = field(default_factory=StoreConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     params: ParamsConfig = field(default_factory=ParamsConfig)

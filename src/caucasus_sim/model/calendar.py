@@ -36,6 +36,11 @@ class Calendar:
         """The step at which an event on `date` takes effect (dates in (d[t-1], d[t]])."""
         return max(1, -(-(date - self.start).days // self.dt_days))
 
+    def outcome_steps(self, outcome_dates) -> list[tuple[str, int]]:
+        """(label, step) of each outcome date, then ("end", the last step)."""
+        out = [(str(d), self.step_at(parse_date(d, "scenario.outcome_dates"))) for d in outcome_dates]
+        return out + [("end", self.n_steps)]
+
     def step_at(self, date: dt.date) -> int:
         """The step at which the state includes every event up to `date`: the first step
         whose date is on or after it (capped at the last step)."""

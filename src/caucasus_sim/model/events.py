@@ -18,6 +18,7 @@ Precedence:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
@@ -27,6 +28,7 @@ import numpy as np
 
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
 from ..config.checks import check_range
+from .calendar import Calendar
 
 TIMELINE_REQUIRED = ("date", "source", "target", "cameo")
 TIMELINE_OPTIONAL = (
@@ -125,9 +127,12 @@ def _timeline_path(spec: str) -> tuple[Path | None, object]:
 
 
 def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]:
-    """Read a timeline CSV (the format of the packaged timeline) into events."""
+    """Read a timeline CSV (the format of the packaged timeline) into events. A UTF-8
+    byte-order mark (as Excel writes) and CRLF line endings are accepted; an `id` given
+    twice is refused, naming both lines; rows without an id get one from their date, dyad
+    and code (`_2`, `_3`, ... for repeats of the same)."""
     _, res = _timeline_path(spec)
-    with res.open(encoding="utf-8", newline="") as fh:
+    with res.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         missing = [c for c in TIMELINE_REQUIRED if c not in header]
@@ -137,45 +142,52 @@ def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]
                 f"required columns are {', '.join(TIMELINE_REQUIRED)}"
             )
         events: list[Event] = []
-        seen: set[str] = set()
+        given: dict[str, int] = {}  # explicit id -> line
         for line, row in enumerate(reader, start=2):
             where = f"timeline {spec!r} line {line}"
             row = {k: (v or "").strip() for k, v in row.items() if k is not None}
-            date = parse_date(row["date"], f"{where}: date")
-            for col in ("source", "target"):
-                if row[col] not in actors:
-                    raise ConfigError(
-                        f"{where}: unknown actor {row[col]!r} in {col}; "
-                        f"expected one of {', '.join(actors)}"
-                    )
-            check_cameo(row["cameo"], f"{where}: cameo")
-            goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
-            magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
-            channels = [c for c in row.get("channels", "").split(";") if c]
-            for c in channels:
-                if c not in CHANNELS:
-                    raise ConfigError(
-                        f"{where}: unknown channel {c!r}; expected one of {', '.join(CHANNELS)}"
-                    )
-            eid = row.get("id") or f"{date}_{row['source']}_{row['target']}_{row['cameo']}"
-            base, n = eid, 2
+            eid = row.get("id", "")
+            if eid in given:
+                raise ConfigError(f"{where}: event id {eid!r} is also the id of line {given[eid]}; "
+                                  "ids must be unique (paths edit events by id)")
+            if eid:
+                given[eid] = line
+            events.append(_timeline_event(row, where, actors, catalog))
+    return _with_ids(events)
+
+
+def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) -> Event:
+    date = parse_date(row["date"], f"{where}: date")
+    for col in ("source", "target"):
+        if row[col] not in actors:
+            raise ConfigError(f"{where}: unknown actor {row[col]!r} in {col}; expected one of {', '.join(actors)}")
+    check_cameo(row["cameo"], f"{where}: cameo")
+    goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
+    magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
+    channels = [c for c in row.get("channels", "").split(";") if c]
+    for c in channels:
+        if c not in CHANNELS:
+            raise ConfigError(f"{where}: unknown channel {c!r}; expected one of {', '.join(CHANNELS)}")
+    return Event(id=row.get("id", ""), date=date, source=row["source"], target=row["target"],
+                 kind=catalog.resolve(row["cameo"], goldstein, channels or None),
+                 magnitude=1.0 if magnitude is None else magnitude, origin="timeline",
+                 description=row.get("description", ""), citation=row.get("citation", ""))
+
+
+def _with_ids(events: list[Event]) -> list[Event]:
+    """Events without an id get `<date>_<source>_<target>_<cameo>`, numbered on repeats."""
+    seen = {e.id for e in events if e.id}
+    out = []
+    for e in events:
+        if not e.id:
+            base = eid = f"{e.date}_{e.source}_{e.target}_{e.kind.cameo}"
+            n = 2
             while eid in seen:
                 eid, n = f"{base}_{n}", n + 1
             seen.add(eid)
-            events.append(
-                Event(
-                    id=eid,
-                    date=date,
-                    source=row["source"],
-                    target=row["target"],
-                    kind=catalog.resolve(row["cameo"], goldstein, channels or None),
-                    magnitude=1.0 if magnitude is None else magnitude,
-                    origin="timeline",
-                    description=row.get("description", ""),
-                    citation=row.get("citation", ""),
-                )
-            )
-    return events
+            e = dataclasses.replace(e, id=eid)
+        out.append(e)
+    return out
 
 
 def _number(text: str, where: str, col: str, lo: float, hi: float | None) -> float | None:
@@ -200,6 +212,19 @@ def event_from_config(ev, catalog: Catalog, origin: str) -> Event:
         origin=origin,
         description=ev.note,
     )
+
+
+def events_after_end(cfg) -> list[str]:
+    """One line for each scheduled event (of any path) dated after the scenario's last
+    step, which the model leaves out."""
+    if cfg.quiet:
+        return []
+    calendar = Calendar.from_config(cfg.scenario)
+    late: dict[str, Event] = {}
+    for name in cfg.paths:
+        late.update({e.id: e for e in path_events(cfg, name) if calendar.step_of(e.date) > calendar.n_steps})
+    return [f"event {e.id!r} on {e.date} is after the last step ({calendar.dates[-1]}); it is left out"
+            for e in sorted(late.values(), key=lambda e: (e.date, e.id))]
 
 
 def path_events(cfg, path_name: str) -> list[Event]:

@@ -26,7 +26,7 @@ from .parameters import Points
 from .state import State
 from .streams import replicate_keys, stream_id
 
-RECORDS = ("alignment", "attitude", "influence", "grievance")  # recorded per step, (R, C, P) each
+RECORDS = ("alignment", "attitude", "influence", "grievance", "tie")  # recorded per step, (R, C, P) each
 
 
 try:  # a private numpy switch (see _allocate_records)
@@ -64,10 +64,14 @@ class CaucasusModel(mesa.Model):
             point, point-major (row = point * replicates + replicate), and each row
             uses its point's values. Row (i, k) equals replicate k of a run with point
             i's values set in the configuration.
+        record: which steps the records (`alignment_record`, ...) keep: "all" (row t is
+            step t), or "outcomes" (step 0, the outcome dates and the end; `recorded_steps`
+            lists them and `row_of(t)` gives a step's row). What is recorded never changes
+            what is simulated.
     """
 
     def __init__(self, cfg, *, path: str | None = None, replicates: int | None = None,
-                 replicate_ids=None, rng: int | None = None, points=None) -> None:
+                 replicate_ids=None, rng: int | None = None, points=None, record: str = "all") -> None:
         if cfg is None:
             raise ConfigError("CaucasusModel needs a configuration: CaucasusModel(load_config())")
         validate(cfg)
@@ -93,6 +97,9 @@ class CaucasusModel(mesa.Model):
         self.diaspora_agents = [DiasporaAgent(self, c, net.index[c], d) for c, d in cfg.actors.diasporas.items()]
         self.calendar = Calendar.from_config(cfg.scenario)
         self.n_steps, self.dates, self.dt_days = self.calendar.n_steps, self.calendar.dates, self.calendar.dt_days
+        self.outcome_steps = self.calendar.outcome_steps(cfg.scenario.outcome_dates)
+        self.recorded_steps = self._recorded_steps(record)
+        self._row = {int(t): i for i, t in enumerate(self.recorded_steps)}
         self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet)
         self._build_decisions(cfg)
         self.events: list[Event] = [] if self.quiet else path_events(cfg, self.path)
@@ -136,8 +143,22 @@ class CaucasusModel(mesa.Model):
                           magnitude=e.magnitude, id=e.id, origin=e.origin, description=e.description,
                           noise_stream=stream_id(f"event:{e.id}"), noise_step=0, date=e.date)
 
+    def _recorded_steps(self, record: str) -> np.ndarray:
+        if record == "all":
+            return np.arange(self.n_steps + 1)
+        if record == "outcomes":
+            return np.array(sorted({0, self.n_steps, *(t for _, t in self.outcome_steps)}))
+        raise ConfigError(f"record: unknown value {record!r}; expected one of all, outcomes")
+
+    def row_of(self, t: int) -> int:
+        """The row of the records that holds step t."""
+        try:
+            return self._row[t]
+        except KeyError:
+            raise ValueError(f"step {t} is not recorded (record keeps steps {self.recorded_steps.tolist()})") from None
+
     def _allocate_records(self) -> None:
-        shape = (self.n_steps + 1, self.R, len(self.clients), len(self.patrons))
+        shape = (len(self.recorded_steps), self.R, len(self.clients), len(self.patrons))
         # Records are written once, step by step. Transparent huge pages, which numpy asks
         # for on large arrays, make first writes stall on memory compaction on Linux
         # hosts with THP defrag=madvise; plain pages are several times faster here.
@@ -200,14 +221,19 @@ class CaucasusModel(mesa.Model):
         return self.state.ties
 
     def _record(self, t: int) -> None:
+        row = self._row.get(t)
+        if row is None:
+            return
         x_cp = self.state.client_attitude()
-        self.attitude_record[t] = x_cp
-        inf = self.state.influence(x_cp)
-        self.influence_record[t] = inf
-        self.alignment_record[t] = self.state.alignment(inf)
-        self.grievance_record[t] = self.state.client_grievance()
+        self.attitude_record[row] = x_cp
+        self.tie_record[row] = tie = self.state.tie_strength()
+        inf = self.state.influence(x_cp, tie)
+        self.influence_record[row] = inf
+        self.alignment_record[row] = self.state.alignment(inf)
+        self.grievance_record[row] = self.state.client_grievance()
 
     def balance(self, plus: str = "TUR", minus: str = "RUS") -> np.ndarray:
-        """Alignment balance A[c, plus] - A[c, minus] over time, shape (steps+1, R, C)."""
+        """Alignment balance A[c, plus] - A[c, minus] at the recorded steps, shape
+        (recorded steps, R, C); with record="all", row t is step t."""
         i, j = self.patrons.index(plus), self.patrons.index(minus)
         return self.alignment_record[..., i] - self.alignment_record[..., j]

@@ -152,15 +152,20 @@ class State:
 
     # ------------------------------------------------------------------ observables
 
-    def influence(self, x_cp: np.ndarray | None = None) -> np.ndarray:
-        """I[r, c, p] = sum_k w_k T[r, c, p, k] (1 + x[r, c, p]) / 2."""
-        if x_cp is None:
-            x_cp = self.client_attitude()
+    def tie_strength(self) -> np.ndarray:
+        """sum_k w_k T[r, c, p, k]: the channel-weighted tie of each client with each patron."""
         # an explicit sum over channels, not BLAS: the result of each replicate must not
         # depend on how many replicates share the batch (BLAS kernels vary with size)
         weighted = self._baseline_weighted + self.channel_weight[0] * self.tie_dev[0]
         for k in range(1, len(self.channel_weight)):
             weighted += self.channel_weight[k] * self.tie_dev[k]
+        return weighted
+
+    def influence(self, x_cp: np.ndarray | None = None, tie: np.ndarray | None = None) -> np.ndarray:
+        """I[r, c, p] = sum_k w_k T[r, c, p, k] (1 + x[r, c, p]) / 2."""
+        if x_cp is None:
+            x_cp = self.client_attitude()
+        weighted = self.tie_strength() if tie is None else tie.copy()
         weighted *= 1.0 + x_cp
         weighted *= 0.5
         return weighted

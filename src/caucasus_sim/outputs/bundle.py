@@ -44,10 +44,9 @@ MANIFEST = "manifest.json"
 CONFIG = "config.yaml"
 PLAN = "plan.json"
 CHUNKS = "chunks"
-NOT_RESULTS = ("progress", "output_root", "figure_formats")  # keys that do not change what a run computes
+NOT_RESULTS = ("progress", "output_root", "figure_formats", "store", "limits")  # keys that do not change what a run computes
 LIBRARIES = ("mesa", "numpy", "scipy", "hydra-core", "omegaconf", "pandas", "pyarrow", "matplotlib",
              "markdown-it-py", "tqdm", "SALib", "ema_workbench")
-FLOAT_FORMAT = "%.6g"  # numbers in CSV tables
 
 
 def config_digest(cfg) -> str:
@@ -66,13 +65,13 @@ def write_atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def write_table(path: Path, table: pd.DataFrame, float_format: str | None = FLOAT_FORMAT) -> None:
-    """A table as Parquet or CSV (by the file's suffix; CSV numbers in `float_format`, None
-    for full precision), atomically."""
+def write_table(path: Path, table: pd.DataFrame) -> None:
+    """A table as Parquet (zstd) or CSV (numbers in full precision: each reads back as the
+    same float), by the file's suffix, atomically."""
     if path.suffix == ".parquet":
-        write_atomic(path, lambda f: table.to_parquet(f, index=False))
+        write_atomic(path, lambda f: table.to_parquet(f, index=False, compression="zstd"))
     else:
-        write_atomic(path, lambda f: table.to_csv(f, index=False, float_format=float_format))
+        write_atomic(path, lambda f: table.to_csv(f, index=False))
 
 
 def write_json(path: Path, data) -> None:
@@ -212,8 +211,8 @@ class Bundle:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
 
-    def write_table(self, name: str, table: pd.DataFrame, float_format: str | None = FLOAT_FORMAT) -> None:
-        write_table(self.path / name, table, float_format)
+    def write_table(self, name: str, table: pd.DataFrame) -> None:
+        write_table(self.path / name, table)
 
     def write_json(self, name: str, data) -> None:
         write_json(self.path / name, data)

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -27,27 +26,40 @@ def balance_name(cfg) -> str | None:
 # ------------------------------------------------------------------------ tables
 
 
-def trajectory_table(models) -> pd.DataFrame:
-    """One row per (path, replicate, step, client, patron)."""
+RECORD_COLUMNS = {"alignment": "alignment_share", "attitude": "attitude", "influence": "influence",
+                  "grievance": "grievance", "tie": "tie_strength"}
+
+
+def stored_steps(model, stride: int) -> np.ndarray:
+    """The recorded steps the trajectories keep: every `stride`-th step, and the last."""
+    steps = model.recorded_steps
+    return steps[(steps % stride == 0) | (steps == steps[-1])]
+
+
+def trajectory_table(models, stride: int = 1, dtype=np.float64) -> pd.DataFrame:
+    """One row per (path, replicate, stored step, client, patron); values in `dtype`."""
     first = next(iter(models.values()))
-    S, R, C, P = first.alignment_record.shape
+    steps = stored_steps(first, stride)
+    rows = np.array([first.row_of(int(t)) for t in steps])
+    S, R, C, P = len(steps), first.R, len(first.clients), len(first.patrons)
     n = S * R * C * P
-    steps = np.repeat(np.arange(S), R * C * P)
+    per_row = np.repeat(np.arange(S), R * C * P)
     cat = pd.Categorical.from_codes
     return pd.DataFrame(
         {
             "path": cat(np.repeat(np.arange(len(models), dtype=np.int16), n), list(models)),
             "replicate": np.tile(np.tile(np.repeat(first.replicate_ids, C * P), S), len(models)),
-            "step": np.tile(steps, len(models)),
-            "date": np.tile(np.array(first.dates, dtype="datetime64[D]")[steps], len(models)),
+            "step": np.tile(steps[per_row], len(models)),
+            "date": np.tile(np.array(first.dates, dtype="datetime64[D]")[steps[per_row]], len(models)),
             "client": cat(np.tile(np.repeat(np.arange(C), P), S * R * len(models)), first.clients),
             "patron": cat(np.tile(np.arange(P), S * R * C * len(models)), first.patrons),
             **{
-                name: np.concatenate([getattr(m, f"{name}_record").reshape(-1) for m in models.values()])
-                for name in ("alignment", "attitude", "influence", "grievance")
+                column: np.concatenate([getattr(m, f"{name}_record")[rows].astype(dtype, copy=False).reshape(-1)
+                                        for m in models.values()])
+                for name, column in RECORD_COLUMNS.items()
             },
         }
-    ).rename(columns={"alignment": "alignment_share"})
+    )
 
 
 def _stats(values: np.ndarray) -> dict[str, np.ndarray]:
@@ -64,19 +76,20 @@ def summary_table(models, cfg) -> pd.DataFrame:
     bname = balance_name(cfg)
     rows = []
     for name, m in models.items():
-        S = m.n_steps + 1
-        dates = pd.to_datetime(np.array(m.dates, dtype="datetime64[D]"))
+        steps = m.recorded_steps
+        dates = pd.to_datetime(np.array(m.dates, dtype="datetime64[D]")[steps])
         metrics = {
             "alignment_share": m.alignment_record,
             "attitude": m.attitude_record,
             "grievance": m.grievance_record,
+            "tie_strength": m.tie_record,
         }
         for metric, arr in metrics.items():
             st = _stats(arr)  # each (S, C, P)
             for ci, client in enumerate(m.clients):
                 for pi, patron in enumerate(m.patrons):
                     rows.append(pd.DataFrame({
-                        "path": name, "step": np.arange(S), "date": dates, "client": client,
+                        "path": name, "step": steps, "date": dates, "client": client,
                         "metric": metric, "patron": patron,
                         **{k: v[:, ci, pi] for k, v in st.items()},
                     }))
@@ -84,19 +97,11 @@ def summary_table(models, cfg) -> pd.DataFrame:
             st = _stats(m.balance(cfg.balance.plus, cfg.balance.minus))  # (S, C)
             for ci, client in enumerate(m.clients):
                 rows.append(pd.DataFrame({
-                    "path": name, "step": np.arange(S), "date": dates, "client": client,
+                    "path": name, "step": steps, "date": dates, "client": client,
                     "metric": bname, "patron": "",
                     **{k: v[:, ci] for k, v in st.items()},
                 }))
     return pd.concat(rows, ignore_index=True)
-
-
-def outcome_steps(model) -> list[tuple[str, int]]:
-    """(label, step) of each outcome date of the scenario, and of its end."""
-    out = [(str(d), model.step_at(dt.date.fromisoformat(str(d))))
-           for d in model.cfg.scenario.outcome_dates]
-    out.append(("end", model.n_steps))
-    return out
 
 
 def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
@@ -104,8 +109,9 @@ def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
     bname = balance_name(cfg)
     C = len(model.clients)
     frames = []
-    for label, t in outcome_steps(model):
-        A = model.alignment_record[t]  # (R, C, P)
+    for label, t in model.outcome_steps:
+        row = model.row_of(t)
+        A = model.alignment_record[row]  # (R, C, P)
         cols = {
             "path": path,
             "replicate": np.repeat(model.replicate_ids, C),
@@ -114,7 +120,7 @@ def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
             "date": pd.Timestamp(model.dates[t]),
         }
         if bname:
-            cols[bname] = model.balance(cfg.balance.plus, cfg.balance.minus)[t].reshape(-1)
+            cols[bname] = model.balance(cfg.balance.plus, cfg.balance.minus)[row].reshape(-1)
         for pi, patron in enumerate(model.patrons):
             cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
         frames.append(pd.DataFrame(cols))
@@ -171,11 +177,13 @@ def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
 
 
 def build_tables(models, cfg) -> dict[str, pd.DataFrame]:
-    """Every table of a run, keyed by the stem of its file (RUN_FILES)."""
+    """Every table of a run, keyed by the stem of its file (RUN_FILES); the trajectories at
+    the stride and precision of `cfg.store` (empty if the stride is 0)."""
     events = event_table(models)
+    stride, dtype = int(cfg.store.trajectory_stride), np.dtype(cfg.store.trajectory_precision)
     return {
         "summary": summary_table(models, cfg),
-        "trajectories": trajectory_table(models),
+        "trajectories": trajectory_table(models, stride, dtype) if stride > 0 else pd.DataFrame(),
         "events": events,
         "event_counts": event_counts(events, next(iter(models.values())).R),
         "outcomes": outcome_table(models, cfg),
@@ -191,9 +199,8 @@ def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
     trajectories are read where needed, a few columns and steps at a time)."""
     folder = Path(folder)
     return {
-        "summary": pd.read_csv(folder / RUN_FILES["summary"], parse_dates=["date"],
-                               keep_default_na=False, na_values=[""]).assign(
-                                   patron=lambda d: d["patron"].fillna("")),
+        "summary": pd.read_csv(folder / RUN_FILES["summary"], parse_dates=["date"], keep_default_na=False,
+                               dtype={"path": str, "client": str, "metric": str, "patron": str}),
         "outcomes": pd.read_csv(folder / RUN_FILES["outcomes"], parse_dates=["date"]),
         "events": pd.read_parquet(folder / RUN_FILES["events"]),
     }

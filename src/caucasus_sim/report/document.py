@@ -119,6 +119,21 @@ class Figures:
         return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def text(value) -> str:
+    """Text from configuration or an input file, as literal markdown: every ASCII punctuation
+    mark that markdown could read as markup is escaped (and in HTML nothing is raw)."""
+    return _PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table; cells are markdown (escape literal text with `text`)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
 def to_markdown(doc: Document) -> str:
     """report.md: the title, description and facts, then one numbered section each; a
     section without an image is a note and takes no figure number."""

@@ -8,10 +8,25 @@ from pathlib import Path
 import pandas as pd
 
 from .. import plots
-from .document import Figures, Section, new_figure
+from .document import Figures, Section, new_figure, table, text
 
 
-def event_section(counts: pd.DataFrame, paths: list[str], figs: Figures, replicates: int) -> Section:
+MAX_LISTED = 30  # scheduled events listed in the report's table (all are in events.parquet)
+
+
+def scheduled_table(events: pd.DataFrame) -> str:
+    """The scheduled events as a table: date, event, dyad, CAMEO code, Goldstein weight and
+    description (from the timeline file, shown as text)."""
+    sched = events[~events["origin"].isin(["strategy", "reaction"])].drop_duplicates("id").sort_values(["date", "id"])
+    rows = [[f"{r.date.date()}", text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
+             f"{r.goldstein:+.1f}", text(r.description)] for r in sched.head(MAX_LISTED).itertuples()]
+    more = (f"\n\n{len(sched) - MAX_LISTED} more scheduled events are in `events.parquet`."
+            if len(sched) > MAX_LISTED else "")
+    return table(["date", "event", "source → target", "CAMEO", "Goldstein", "description"], rows) + more
+
+
+def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], figs: Figures,
+                  replicates: int) -> Section:
     """Scheduled events by date and the most frequent decided events (a note if none)."""
     width = plots.SINGLE_COLUMN
     if counts.empty:
@@ -37,22 +52,25 @@ def event_section(counts: pd.DataFrame, paths: list[str], figs: Figures, replica
             ax.set_xlabel("events per replicate (mean)")
             ax.legend(title="path", frameon=False, loc="lower right")
     img = figs.save(fig, "event_timeline")
-    text = f"{len(sched)} scheduled events"
+    reading = f"{len(sched)} scheduled events"
     if len(sched):
         worst = sched.sort_values("goldstein").iloc[0]
-        text += f"; the most conflictual is {worst['id'].replace('_', ' ')} ({worst['first_date'].date()}, Goldstein {worst['goldstein']:+.1f})"
-    text += "."
+        reading += (f"; the most conflictual is {text(worst['id'].replace('_', ' '))} "
+                    f"({worst['first_date'].date()}, Goldstein {worst['goldstein']:+.1f})")
+    reading += "."
     for path in paths:
         d = dec[dec["path"] == path]
         if d.empty:
             continue
         per = d.groupby("id")["per_replicate"].sum().sort_values(ascending=False)
-        text += (f" Under {path.replace('_', ' ')}, actors decide {per.sum():.1f} events per replicate; "
-                 f"most often {per.index[0].replace('_', ' ')} ({per.iloc[0]:.1f}).")
+        reading += (f" Under {text(path.replace('_', ' '))}, actors decide {per.sum():.1f} events per "
+                    f"replicate; most often {text(per.index[0].replace('_', ' '))} ({per.iloc[0]:.1f}).")
+    if len(sched):
+        reading += "\n\n" + scheduled_table(events)
     parts = {"scheduled": "scheduled events by date, labelled with source → target and Goldstein weight "
                           "(−10 to +10), coloured by source",
              "decided": f"the most frequent decided events, mean count per replicate over {replicates} "
                         "replicates, by path"}
     caption = ("Top: " + parts[shown[0]] + ". Bottom: " + parts[shown[1]] + "." if len(shown) == 2
                else parts[shown[0]][0].upper() + parts[shown[0]][1:] + ".")
-    return Section("Event timeline", img, caption, text)
+    return Section("Event timeline", img, caption, reading)

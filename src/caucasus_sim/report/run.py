@@ -56,8 +56,8 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         _balance_section(r),
         _share_section(r),
         simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
-        tie_section(folder, r.summary, r.events, cfg, r.figs, r.replicates),
-        event_section(event_counts(r.events, r.replicates), r.paths, r.figs, r.replicates),
+        tie_section(r.summary, r.events, cfg, r.figs, r.replicates),
+        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates),
         _distribution_section(r),
     ]
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "

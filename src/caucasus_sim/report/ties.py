@@ -14,27 +14,16 @@ from .. import plots
 from .document import Figures, Section, subplots
 
 
-def tie_snapshots(folder: Path, steps: list[int]) -> pd.DataFrame:
+def tie_snapshots(summary: pd.DataFrame, steps: list[int]) -> pd.DataFrame:
     """Median over replicates of each client's tie strength sum_k w_k T[c, p, k] and
-    attitude toward each patron, at `steps`, from the saved trajectories. The tie is
-    2 * influence / (1 + attitude) (influence = tie * (1 + attitude) / 2); it is undefined
-    where the attitude is -1, and such replicates are left out of the median (column
-    `undefined` counts them)."""
-    traj = pd.read_parquet(folder / "trajectories.parquet",
-                           columns=["path", "step", "date", "client", "patron", "attitude", "influence"],
-                           filters=[("step", "in", [int(s) for s in steps])])
-    for c in ("path", "client", "patron"):
-        traj[c] = traj[c].astype(str)
-    x = traj["attitude"].to_numpy()
-    defined = x > -1.0
-    traj["tie"] = np.where(defined, 2.0 * traj["influence"].to_numpy() / np.where(defined, 1.0 + x, 1.0), np.nan)
-    traj["undefined"] = ~defined
-    g = traj.groupby(["path", "step", "date", "client", "patron"], sort=False)
-    return g.agg(tie=("tie", "median"), attitude=("attitude", "median"), undefined=("undefined", "sum")).reset_index()
+    attitude toward each patron, at `steps`, from the saved summary."""
+    sel = summary[summary["metric"].isin(["tie_strength", "attitude"]) & summary["step"].isin(steps)]
+    wide = sel.pivot_table(index=["path", "step", "date", "client", "patron"], columns="metric", values="q50",
+                           observed=True, sort=False)
+    return wide.rename(columns={"tie_strength": "tie"}).reset_index()
 
 
-def tie_section(folder: Path, summary: pd.DataFrame, events: pd.DataFrame, cfg, figs: Figures,
-                replicates: int) -> Section:
+def tie_section(summary: pd.DataFrame, events: pd.DataFrame, cfg, figs: Figures, replicates: int) -> Section:
     """Ties between clients and patrons at the start, after the last recorded event and at the end."""
     paths = list(dict.fromkeys(summary["path"]))
     clients = list(dict.fromkeys(summary["client"]))
@@ -44,7 +33,7 @@ def tie_section(folder: Path, summary: pd.DataFrame, events: pd.DataFrame, cfg, 
     recorded = events[~events["origin"].isin(["strategy", "reaction"]) & (events["date"] < decisions_from)]
     middle = int(recorded["step"].max()) if len(recorded) else 0
     steps = sorted({0, middle, last})
-    ties = tie_snapshots(folder, steps)
+    ties = tie_snapshots(summary, steps)
     panels = _panels(ties, steps, paths, clients, patrons)
     date_of = dict(zip(summary["step"], summary["date"]))
 
@@ -54,15 +43,11 @@ def tie_section(folder: Path, summary: pd.DataFrame, events: pd.DataFrame, cfg, 
 
     img = _draw(panels, clients, patrons, date_of, who, figs)
     reading = _reading(panels, date_of, who)
-    undefined = int(ties["undefined"].sum())
-    if undefined:
-        reading.append(f"In {undefined} replicate-pairs the attitude is −1, so the tie cannot be derived; "
-                       "they are left out of the medians.")
     when = [f"{date_of[s].date()}" for s in steps]
     caption = (
         "Ties between clients (bottom row) and patrons (top row): line width is the channel-weighted tie "
-        "strength Σ_k w_k T[c, p, k] (0–1), derived from the saved trajectories as 2 × influence / "
-        "(1 + attitude); colour is the client's attitude toward the patron (−1 to 1). Medians over "
+        "strength Σ_k w_k T[c, p, k] (0–1); colour is the client's attitude toward the patron (−1 to 1). "
+        "Medians over "
         f"{replicates} replicates on {', '.join(when)}"
         + (" (the start, the step of the last recorded event, and the end)" if len(steps) == 3 else "")
         + "; paths whose medians coincide share a panel.")
