@@ -35,11 +35,11 @@ def measure(name: str, workdir: Path) -> dict:
     out = workdir / name
     out.mkdir()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([EXE, f"experiment={name}", "progress=off"], cwd=out,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(out / "stdout.txt", "wb") as so, open(out / "stderr.txt", "wb") as se:  # files: no pipe to fill
+        proc = subprocess.Popen([EXE, f"experiment={name}", "progress=off"], cwd=out, stdout=so, stderr=se)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    stdout, stderr = proc.stdout.read().decode(), proc.stderr.read().decode()
+    stdout, stderr = (out / "stdout.txt").read_text(), (out / "stderr.txt").read_text()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{name} failed:\n{stderr[-2000:]}")
     folders = [p.parent for p in (out / "results").rglob("manifest.json") if "points" not in p.parts]
