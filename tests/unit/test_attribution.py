@@ -31,7 +31,7 @@ def test_an_event_without_effect_has_exactly_zero_effect(tmp_results):
     for client in ("AZE", "ARM", "GEO"):
         row = effect(res, "null_shootdown", client)
         assert row["effect_mean"] == 0.0 and row["ci_low"] == 0.0 and row["ci_high"] == 0.0
-    out = res.outcomes.pivot_table(index=["client", "replicate"], columns="path", values="balance_tur_rus")
+    out = res.outcomes.pivot_table(index=["client", "replicate"], columns="path", values="balance")
     assert (out["history"] == out["without:null_shootdown"]).all()
     assert effect(res, "yekaterinburg_killings")["ci_low"] > 0  # a real event does move it
 

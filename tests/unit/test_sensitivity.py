@@ -74,7 +74,7 @@ def test_sobol_known_answer_irrelevant_parameters_have_zero_indices(tmp_results)
     samples = results.samples
     assert len(samples) == 16 * (3 + 2) and (samples["replicates"] == 8).all()
     # Y is the mean balance over the replicates, and it moves with the relevant parameter only
-    assert np.array_equal(samples["Y"], samples["balance_tur_rus_mean"])
+    assert np.array_equal(samples["Y"], samples["balance_mean"])
     by_step = samples.groupby(RELEVANT)["Y"].nunique()
     assert (by_step == 1).all()
     manifest = results.manifest

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf, open_dict
 from ..config import ConfigError
 from ..config.schema import PathConfig
 from ..model import CaucasusModel, path_events
-from ..outputs import Bundle, balance_name
+from ..outputs import BALANCE, Bundle, axis_names
 from ..outputs.preflight import BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, Cost, model_bytes, shape_of
 from .progress import progress_bar
 from .result import Result
@@ -110,7 +110,7 @@ def cost(cfg, plan) -> Cost:
 def run_attribution(cfg, plan, bundle: Bundle) -> AttributionResult:
     """Run the baseline, every leave-one-out variant and the other paths; write the tables."""
     ids, vcfg = plan
-    bname = balance_name(cfg)
+    axes = axis_names(cfg)
     label = str(cfg.attribution.outcome)
     frames = []
     with progress_bar(cfg, len(vcfg.paths), "run", "attribution") as bar:
@@ -123,12 +123,13 @@ def run_attribution(cfg, plan, bundle: Bundle) -> AttributionResult:
                 "client": np.tile(m.clients, m.R),
                 "outcome": label,
                 "date": pd.Timestamp(m.dates[m.recorded_steps[row]]),
-                bname: m.balance(cfg.balance.plus, cfg.balance.minus)[row].reshape(-1),
+                BALANCE: m.balance()[row].reshape(-1),
+                "axis": np.tile([axes[c] for c in m.clients], m.R),
             }))
             bar.update(1)
     outcomes = pd.concat(frames, ignore_index=True)
     events = {e.id: e for e in path_events(vcfg, cfg.attribution.baseline)}
-    effects = effect_table(outcomes, cfg, events, bname)
+    effects = effect_table(outcomes, cfg, events)
     bundle.write_table(OUTCOMES_FILE, outcomes)
     bundle.write_table(EFFECTS_FILE, effects)
     return AttributionResult(experiment=str(cfg.experiment), effects=effects, outcomes=outcomes,
@@ -136,10 +137,10 @@ def run_attribution(cfg, plan, bundle: Bundle) -> AttributionResult:
                              client=str(cfg.sweep.client))
 
 
-def effect_table(outcomes: pd.DataFrame, cfg, events: dict, bname: str) -> pd.DataFrame:
+def effect_table(outcomes: pd.DataFrame, cfg, events: dict) -> pd.DataFrame:
     """Paired effects: baseline - without(e) per event, path - baseline per other path."""
     base_name = cfg.attribution.baseline
-    wide = outcomes.pivot_table(index=["client", "replicate"], columns="path", values=bname,
+    wide = outcomes.pivot_table(index=["client", "replicate"], columns="path", values=BALANCE,
                                 aggfunc="first")
     base = wide[base_name]
     rows = []

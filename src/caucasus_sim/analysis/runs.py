@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..config import validate
 from ..model import CaucasusModel
-from ..outputs import RUN_FILES, Bundle, balance_name, build_tables
+from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names, build_tables
 from ..outputs.preflight import (BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, TRAJECTORY_ROW_BYTES, Cost,
                                  model_bytes, shape_of)
 from .progress import progress_bar
@@ -31,7 +31,7 @@ class RunResult(Result):
     dates: tuple[str, str]
     events_after_end: dict
     stored: dict
-    balance: str | None = None
+    axes: dict | None = None  # each client's balance axis, if the run has a balance
 
     @property
     def paths(self) -> list[str]:
@@ -40,11 +40,11 @@ class RunResult(Result):
     def facts(self) -> list[str]:
         out = [f"{len(self.paths)} path(s) x {self.replicates} replicates x {self.steps} steps "
                f"({self.dates[0]} to {self.dates[1]})"]
-        if self.balance:
+        if self.axes:
             end = self.outcomes[self.outcomes["outcome"] == "end"]
-            means = end.groupby(["client", "path"], sort=False)[self.balance].mean()
+            means = end.groupby(["client", "path"], sort=False)[BALANCE].mean()
             for client in dict.fromkeys(end["client"]):
-                out.append(f"{client} {self.balance} at the end, mean: "
+                out.append(f"{client} {self.axes[client]} balance at the end, mean: "
                            + ", ".join(f"{p} {means[(client, p)]:+.3f}" for p in self.paths))
         return out
 
@@ -102,7 +102,7 @@ def run_paths(cfg) -> RunResult:
         steps=first.n_steps, dates=(str(first.dates[0]), str(first.dates[-1])),
         events_after_end={name: sum(1 for e in m.events if m.step_of(e.date) > m.n_steps)
                           for name, m in models.items()},
-        stored=stored(cfg), balance=balance_name(cfg))
+        stored=stored(cfg), axes=axis_names(cfg))
 
 
 def stored(cfg) -> dict:

@@ -34,7 +34,7 @@ from SALib.sample import sobol as sobol_sample
 from ..config import ConfigError, validate
 from ..config.schema import SENSITIVITY_METHODS, STATISTICS
 from ..model import CaucasusModel, is_batchable
-from ..outputs import Bundle, balance_name, config_digest
+from ..outputs import BALANCE, Bundle, axis_names, config_digest
 from ..outputs.bundle import PLAN
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes, shape_of
 from .discovery import cases_of_interest, discover
@@ -213,8 +213,7 @@ def sample(cfg, plan: SensitivityPlan) -> np.ndarray:
 # ------------------------------------------------------------------------ evaluating
 
 
-def _stat_columns(bname: str) -> dict[str, str]:
-    return {stat: f"{bname}_{stat}" for stat in ("mean", "sd", "p_positive")}
+STAT_COLUMNS = {stat: f"{BALANCE}_{stat}" for stat in ("mean", "sd", "p_positive")}
 
 
 def evaluate_chunk(cfg, plan: SensitivityPlan, X: np.ndarray, ids: list[int]) -> pd.DataFrame:
@@ -231,9 +230,9 @@ def evaluate_chunk(cfg, plan: SensitivityPlan, X: np.ndarray, ids: list[int]) ->
         t = dict(m.outcome_steps)[plan.outcome]
         date = m.dates[t]
         ci = m.clients.index(plan.client)
-        parts.append(m.balance(cfg.balance.plus, cfg.balance.minus)[m.row_of(t), :, ci].reshape(-1, R))
+        parts.append(m.balance()[m.row_of(t), :, ci].reshape(-1, R))
     b = np.concatenate(parts)  # (points, replicates), point-major as the batch
-    cols = _stat_columns(balance_name(cfg))
+    cols = STAT_COLUMNS
     out = pd.DataFrame({"point": np.asarray(ids, dtype=np.int64)})
     for j, key in enumerate(plan.keys):
         out[key] = X[ids, j]
@@ -313,8 +312,7 @@ def run_sensitivity(cfg, prepared, bundle: Bundle) -> SensitivityResult:
     if len(samples) != len(X) or not np.array_equal(samples[plan.keys].to_numpy(), X):
         raise ConfigError(f"{bundle.path}: its saved chunks hold other points than this analysis samples "
                           "(written by another version?); remove the folder and run again")
-    bname = balance_name(cfg)
-    samples["Y"] = Y = samples[_stat_columns(bname)[plan.statistic]].to_numpy()
+    samples["Y"] = Y = samples[STAT_COLUMNS[plan.statistic]].to_numpy()
     samples["case_of_interest"] = cases = cases_of_interest(Y, float(s.discovery_quantile))
     indices = analyse(cfg, plan, X, Y)
     boxes = discover(samples, dict(zip(plan.keys, plan.bounds)), cases)
@@ -323,7 +321,7 @@ def run_sensitivity(cfg, prepared, bundle: Bundle) -> SensitivityResult:
     how = {"method": plan.method, "salib_seed": _salib_seed(cfg),
            "params": [{"key": k, "low": lo, "high": hi} for k, (lo, hi) in zip(plan.keys, plan.bounds)],
            "base_samples": int(s.base_samples), "points": len(X), "path": plan.path, "client": plan.client,
-           "outcome": plan.outcome, "statistic": plan.statistic, "Y": f"{bname}_{plan.statistic}",
+           "outcome": plan.outcome, "statistic": plan.statistic, "Y": STAT_COLUMNS[plan.statistic], "axis": axis_names(cfg)[plan.client],
            "discovery_quantile": float(s.discovery_quantile), "batched": plan.batchable,
            "points_per_chunk": len(chunks[0]), "chunks": len(chunks)}
     return SensitivityResult(experiment=str(cfg.experiment), plan=plan, samples=samples, indices=indices,

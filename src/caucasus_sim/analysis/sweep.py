@@ -31,7 +31,7 @@ from scipy.stats import qmc
 from ..config import ConfigError
 from ..config.schema import SWEEP_METHODS
 from ..model import CaucasusModel, is_batchable
-from ..outputs import Bundle, balance_name, config_digest
+from ..outputs import BALANCE, Bundle, config_digest
 from ..outputs.bundle import MANIFEST, NOT_RESULTS, PLAN, read_json
 from ..outputs.preflight import BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, Cost, model_bytes, shape_of
 from ..outputs.tables import model_outcomes
@@ -200,9 +200,9 @@ def sort_outcomes(df: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     return df.sort_values(keys, kind="stable", ignore_index=True)
 
 
-def summarise(df: pd.DataFrame, axes: list[str], bname: str) -> pd.DataFrame:
+def summarise(df: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """Per point, path, client and outcome: replicates, P(balance > 0), mean and quantiles."""
-    g = df.groupby(["point", *axes, "path", "client", "outcome"], sort=True, observed=True)[bname]
+    g = df.groupby(["point", *axes, "path", "client", "outcome"], sort=True, observed=True)[BALANCE]
     out = g.agg(replicates="size", mean="mean",
                 q05=lambda v: v.quantile(0.05), q50="median", q95=lambda v: v.quantile(0.95))
     out.insert(1, "p_positive", g.apply(lambda v: float((v > 0).mean())))
@@ -211,7 +211,7 @@ def summarise(df: pd.DataFrame, axes: list[str], bname: str) -> pd.DataFrame:
 
 def finish(bundle: Bundle, cfg, merged: pd.DataFrame, axes: list[str], how: dict) -> SweepResult:
     """Write the merged table and its per-point summary into the bundle."""
-    summary = summarise(merged, axes, balance_name(cfg))
+    summary = summarise(merged, axes)
     bundle.write_table(OUTCOMES_FILE, merged)
     bundle.write_table(SUMMARY_FILE, summary)
     return SweepResult(experiment=str(cfg.experiment), axes=axes, outcomes=merged, summary=summary,

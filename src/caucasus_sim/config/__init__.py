@@ -15,12 +15,12 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
 from .cameo import cameo_table, check_cameo
-from .checks import actor_names, parse_date, validate
+from .checks import actor_names, balance_axes, parse_date, validate
 from .errors import ConfigError, check_no_code, check_yaml_folder, describe_config_exception
 from .schema import CHANNELS, Config, register_configs
 
 __all__ = [
-    "CHANNELS", "Config", "ConfigError", "actor_names", "cameo_table", "check_cameo", "config_dir",
+    "CHANNELS", "Config", "ConfigError", "actor_names", "balance_axes", "cameo_table", "check_cameo", "config_dir",
     "describe_config_exception", "load_config", "parse_date", "search_path_override", "validate",
 ]
 

@@ -281,8 +281,24 @@ def check_paths(cfg) -> None:
 def check_balance(cfg) -> None:
     if cfg.balance is not None:
         patrons = [c for c, s in cfg.actors.states.items() if s.role == "patron"]
+        clients = [c for c, s in cfg.actors.states.items() if s.role == "client"]
         check_one_of(cfg.balance.plus, patrons, "balance.plus")
         check_one_of(cfg.balance.minus, patrons, "balance.minus")
+        for client, pair in cfg.balance.clients.items():
+            check_one_of(client, clients, "balance.clients")
+            check_one_of(pair.plus, patrons, f"balance.clients.{client}.plus")
+            check_one_of(pair.minus, patrons, f"balance.clients.{client}.minus")
+
+
+def balance_axes(cfg) -> dict[str, tuple[str, str]] | None:
+    """Each client's balance axis (plus, minus), or None if the configuration has no balance."""
+    if cfg.balance is None:
+        return None
+    clients = [c for c, s in cfg.actors.states.items() if s.role == "client"]
+    own = cfg.balance.clients
+    return {c: (str(own[c].plus), str(own[c].minus)) if c in own else (str(cfg.balance.plus),
+                                                                        str(cfg.balance.minus))
+            for c in clients}
 
 
 def check_event_config(ev, names: list[str], where: str) -> None:

@@ -184,9 +184,18 @@ class PathConfig:
 
 
 @dataclass
-class BalanceConfig:
+class AxisPair:
     plus: str = "TUR"
     minus: str = "RUS"
+
+
+@dataclass
+class BalanceConfig:
+    # each client's headline balance A[c, plus] - A[c, minus]: these patrons, unless
+    # `clients` gives the client an axis of its own
+    plus: str = "TUR"
+    minus: str = "RUS"
+    clients: dict[str, AxisPair] = field(default_factory=dict)
 
 
 @dataclass

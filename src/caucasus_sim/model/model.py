@@ -16,7 +16,7 @@ import contextlib
 import mesa
 import numpy as np
 
-from ..config import ConfigError, validate
+from ..config import ConfigError, balance_axes, validate
 from .agents import DiasporaAgent, StateAgent
 from .calendar import Calendar
 from .decisions import Reaction, Strategy
@@ -232,8 +232,18 @@ class CaucasusModel(mesa.Model):
         self.alignment_record[row] = self.state.alignment(inf)
         self.grievance_record[row] = self.state.client_grievance()
 
-    def balance(self, plus: str = "TUR", minus: str = "RUS") -> np.ndarray:
+    def balance(self, plus: str | None = None, minus: str | None = None) -> np.ndarray:
         """Alignment balance A[c, plus] - A[c, minus] at the recorded steps, shape
-        (recorded steps, R, C); with record="all", row t is step t."""
-        i, j = self.patrons.index(plus), self.patrons.index(minus)
-        return self.alignment_record[..., i] - self.alignment_record[..., j]
+        (recorded steps, R, C); with record="all", row t is step t. Without patrons, each
+        client's own axis (`balance` of the configuration)."""
+        if plus is not None and minus is not None:
+            i, j = self.patrons.index(plus), self.patrons.index(minus)
+            return self.alignment_record[..., i] - self.alignment_record[..., j]
+        axes = balance_axes(self.cfg)
+        if axes is None:
+            raise ConfigError("balance: null; name the patrons, balance(plus, minus)")
+        out = np.empty(self.alignment_record.shape[:-1])
+        for c, client in enumerate(self.clients):
+            i, j = (self.patrons.index(p) for p in axes[client])
+            out[..., c] = self.alignment_record[..., c, i] - self.alignment_record[..., c, j]
+        return out

@@ -14,13 +14,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..config import balance_axes
+
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
 
 
-def balance_name(cfg) -> str | None:
-    if cfg.balance is None:
-        return None
-    return f"balance_{cfg.balance.plus.lower()}_{cfg.balance.minus.lower()}"
+BALANCE = "balance"  # the metric and column of each client's balance A[c, plus] - A[c, minus]
+NONE = "none"  # the outside option's "patron" in alignment shares (non-alignment)
+
+
+def axis_names(cfg) -> dict[str, str] | None:
+    """Each client's balance axis as a label "PLUS-MINUS" (the `axis` column), or None."""
+    axes = balance_axes(cfg)
+    return None if axes is None else {c: f"{plus}-{minus}" for c, (plus, minus) in axes.items()}
 
 
 # ------------------------------------------------------------------------ tables
@@ -72,8 +78,9 @@ def _stats(values: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def summary_table(models, cfg) -> pd.DataFrame:
-    """Per step, path, client, metric (and patron): mean and 5/50/95% quantiles."""
-    bname = balance_name(cfg)
+    """Per step, path, client, metric (and patron): mean and 5/50/95% quantiles; the balance
+    rows name their axis."""
+    axes = axis_names(cfg)
     rows = []
     for name, m in models.items():
         steps = m.recorded_steps
@@ -90,23 +97,24 @@ def summary_table(models, cfg) -> pd.DataFrame:
                 for pi, patron in enumerate(m.patrons):
                     rows.append(pd.DataFrame({
                         "path": name, "step": steps, "date": dates, "client": client,
-                        "metric": metric, "patron": patron,
+                        "metric": metric, "patron": patron, "axis": "",
                         **{k: v[:, ci, pi] for k, v in st.items()},
                     }))
-        if bname:
-            st = _stats(m.balance(cfg.balance.plus, cfg.balance.minus))  # (S, C)
+        if axes:
+            st = _stats(m.balance())  # (S, C)
             for ci, client in enumerate(m.clients):
                 rows.append(pd.DataFrame({
                     "path": name, "step": steps, "date": dates, "client": client,
-                    "metric": bname, "patron": "",
+                    "metric": BALANCE, "patron": "", "axis": axes[client],
                     **{k: v[:, ci] for k, v in st.items()},
                 }))
     return pd.concat(rows, ignore_index=True)
 
 
 def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
-    """One model's rows per (replicate, client, outcome date): balance and alignment shares."""
-    bname = balance_name(cfg)
+    """One model's rows per (replicate, client, outcome date): balance (on the client's axis)
+    and alignment shares."""
+    axes = axis_names(cfg)
     C = len(model.clients)
     frames = []
     for label, t in model.outcome_steps:
@@ -119,8 +127,9 @@ def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
             "outcome": label,
             "date": pd.Timestamp(model.dates[t]),
         }
-        if bname:
-            cols[bname] = model.balance(cfg.balance.plus, cfg.balance.minus)[row].reshape(-1)
+        if axes:
+            cols[BALANCE] = model.balance()[row].reshape(-1)
+            cols["axis"] = np.tile([axes[c] for c in model.clients], model.R)
         for pi, patron in enumerate(model.patrons):
             cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
         frames.append(pd.DataFrame(cols))
@@ -200,7 +209,7 @@ def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
     return {
         "summary": pd.read_csv(folder / RUN_FILES["summary"], parse_dates=["date"], keep_default_na=False,
-                               dtype={"path": str, "client": str, "metric": str, "patron": str}),
+                               dtype={"path": str, "client": str, "metric": str, "patron": str, "axis": str}),
         "outcomes": pd.read_csv(folder / RUN_FILES["outcomes"], parse_dates=["date"]),
         "events": pd.read_parquet(folder / RUN_FILES["events"]),
     }

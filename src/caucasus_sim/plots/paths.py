@@ -22,12 +22,12 @@ def plot_band_by_path(summary: pd.DataFrame, client: str, metric: str, patron: s
         c = color_of(path, PATH_COLORS, paths)
         ax.fill_between(d["date"], d["q05"], d["q95"], color=c, alpha=0.18, linewidth=0)
         ax.plot(d["date"], d["q50"], color=c, linewidth=1.3, label=path.replace("_", " "))
-    if metric.startswith("balance_"):
+    if metric == "balance":
         ax.axhline(0.0, color="0.4", linewidth=0.6)
     if decisions_from is not None:
         ax.axvline(pd.Timestamp(decisions_from), color="0.3", linestyle="--", linewidth=0.8)
     ax.set_title(client)
-    ax.set_ylabel(axis_label(metric))
+    ax.set_ylabel(axis_label(metric, str(sel["axis"].iloc[0]) if "axis" in sel and len(sel) else ""))
     date_axis(ax)
     ax.grid(alpha=0.3, linewidth=0.5)
     return ax
@@ -76,9 +76,13 @@ def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "
             q05, q50, q95 = np.quantile(d, [0.05, 0.5, 0.95])
             ax.vlines(x, q05, q95, color="0.1", linewidth=0.8, zorder=3)
             ax.scatter([x], [q50], color="white", edgecolor="0.1", s=9, linewidth=0.6, zorder=4)
-    if metric.startswith("balance_"):
+    if metric == "balance":
         ax.axhline(0.0, color="0.4", linewidth=0.6)
-    ax.set_xticks(range(len(clients)), clients)
+    if "axis" in sel and metric == "balance":  # each client on its own axis: name it
+        axes = sel.drop_duplicates("client").set_index("client")["axis"]
+        ax.set_xticks(range(len(clients)), [f"{c}\n{axes[c].replace('-', '–')}" for c in clients])
+    else:
+        ax.set_xticks(range(len(clients)), clients)
     ax.set_xlim(-0.5, len(clients) - 0.5)
     ax.set_xlabel("client")
     ax.set_ylabel(axis_label(metric))

@@ -38,20 +38,20 @@ def color_of(name: str, table: dict[str, str], order: list[str]) -> str:
     return spare[order.index(name) % len(spare)] if name in order else OKABE_ITO[-1]
 
 
-def metric_label(metric: str) -> str:
-    if metric.startswith("balance_"):
-        plus, minus = metric.removeprefix("balance_").split("_", 1)
-        return f"{plus.upper()}–{minus.upper()} alignment balance"
+def metric_label(metric: str, axis: str = "") -> str:
+    """A metric's name for text; the balance names its axis ("TUR-RUS") when given one."""
+    if metric == "balance":
+        return f"{axis.replace('-', '–')} alignment balance" if axis else "alignment balance"
     if metric.startswith("alignment_share_"):
         return f"alignment share with {metric.removeprefix('alignment_share_')}"
     return LABELS.get(metric, metric.replace("_", " "))
 
 
-def axis_label(metric: str) -> str:
+def axis_label(metric: str, axis: str = "") -> str:
     """The label of a metric with its unit or range, for an axis."""
-    unit = ("−1 to 1" if metric.startswith("balance_") else "0–1" if metric.startswith("alignment_share")
+    unit = ("−1 to 1" if metric == "balance" else "0–1" if metric.startswith("alignment_share")
             else UNITS.get(metric))
-    return f"{metric_label(metric)} ({unit})" if unit else metric_label(metric)
+    return f"{metric_label(metric, axis)} ({unit})" if unit else metric_label(metric, axis)
 
 
 def param_label(key: str) -> str:

@@ -39,7 +39,7 @@ def plot_outcome_against(rows: pd.DataFrame, key: str, metric: str, ax=None):
         ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.2, linewidth=0)
         ax.plot(q.index, q[0.5], color=c, marker="o", markersize=3, linewidth=1.4,
                 label=path.replace("_", " "))
-    if metric.startswith("balance_"):
+    if metric == "balance":
         ax.axhline(0.0, color="0.4", linewidth=0.6)
     ax.grid(alpha=0.3, linewidth=0.5)
     return ax

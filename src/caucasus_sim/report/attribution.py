@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import plots
 from ..analysis.attribution import EFFECTS_FILE, OUTCOMES_FILE
-from ..outputs import balance_name
+from ..outputs import BALANCE, axis_names
 from .document import Document, Figures, Section, subplots
 
 
@@ -45,8 +45,8 @@ def _effect_figure(rows: pd.DataFrame, clients: list[str], per_row: float, pad: 
 
 
 def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: int, figs: Figures) -> Section:
-    bname = balance_name(cfg)
-    label = plots.metric_label(bname)
+    bname = BALANCE
+    label = plots.metric_label(bname, axis_names(cfg)[focus])
     short = label.replace(" alignment", "")
     moved = [c for c in clients if ev.loc[ev["client"] == c, "effect_mean"].abs().max() > 0]
     img = _effect_figure(ev, moved or clients[:1], 0.2, 0.9, figs, f"{bname}_effect_by_event",
@@ -71,8 +71,8 @@ def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: 
 
 
 def _path_section(cfg, other: pd.DataFrame, clients: list[str], focus: str, reps: int, figs: Figures) -> Section:
-    bname = balance_name(cfg)
-    label = plots.metric_label(bname)
+    bname = BALANCE
+    label = plots.metric_label(bname, axis_names(cfg)[focus])
     img = _effect_figure(other, clients, 0.3, 0.8, figs, f"{bname}_effect_by_path",
                          f"effect on {label.replace(' alignment', '')}\n(share difference)", sharex=True)
     text = " ".join(

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from .. import plots
-from ..outputs import balance_name, load_tables
+from ..outputs import BALANCE, axis_names, load_tables
 from ..outputs.tables import event_counts
 from .document import Document, Figures, Section, subplots
 from .events import event_section
@@ -40,7 +40,7 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.replicates = int(self.outcomes["replicate"].nunique())
-        self.bname = balance_name(self.cfg)
+        self.axes = axis_names(self.cfg)  # each client's balance axis, or None
         self.clients = list(dict.fromkeys(self.summary["client"]))
         self.paths = list(dict.fromkeys(self.summary["path"]))
         self.start, self.end = self.summary["date"].min().date(), self.summary["date"].max().date()
@@ -70,29 +70,34 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
 
 
+def _named(r: _Run, client: str) -> str:
+    """A client with its balance axis: "AZE (TUR–RUS)"."""
+    return f"{client} ({r.axes[client].replace('-', '–')})" if r.axes else client
+
+
 def _balance_section(r: _Run) -> Section:
     """The balance (or an alignment share) over time by path, one panel per client."""
     summary, decisions_from = r.summary, r.cfg.scenario.decisions_from
-    metric = r.bname or "alignment_share"
-    patron = "" if r.bname else str(summary.loc[summary["metric"] == "alignment_share", "patron"].iloc[0])
+    metric = BALANCE if r.axes else "alignment_share"
+    patron = "" if r.axes else str(summary.loc[summary["metric"] == "alignment_share", "patron"].iloc[0])
     fig, axes = subplots(plots.SINGLE_COLUMN, 0.75 + 1.15 * len(r.clients), len(r.clients), 1, sharex=True,
                          squeeze=False)
     for ax, client in zip(axes[:, 0], r.clients):
         plots.plot_band_by_path(summary, client, metric, patron, decisions_from, ax=ax)
         ax.set_title("")
-        ax.set_title(client, loc="left", fontweight="bold")
+        ax.set_title(_named(r, client), loc="left", fontweight="bold")
         ax.set_ylabel("")
-        if not r.bname:
+        if not r.axes:
             ax.set_ylim(-0.02, 1.02)  # a share: its whole range
         ax.label_outer()
-    fig.supylabel(plots.axis_label(metric) if r.bname else f"alignment share with {patron} (0–1)")
+    fig.supylabel(plots.axis_label(metric) if r.axes else f"alignment share with {patron} (0–1)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=0.8))
     labels.append(f"decisions from {plots.day(decisions_from)}")
     fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False)
     img = r.figs.save(fig, f"{metric}_by_path")
     lines = []
-    col = r.bname or f"alignment_share_{patron}"
+    col = BALANCE if r.axes else f"alignment_share_{patron}"
     for client in r.clients:
         parts = []
         for path in r.paths:
@@ -100,10 +105,12 @@ def _balance_section(r: _Run) -> Section:
             parts.append(f"{path.replace('_', ' ')} {_band(v)}, P(> 0) = {np.mean(v > 0):.2f}")
         start_v = summary[(summary["client"] == client) & (summary["metric"] == metric)
                           & (summary["patron"] == patron) & (summary["step"] == 0)]["q50"].iloc[0]
-        lines.append(f"{client} starts at {_fmt(start_v)} on {r.start}; on {r.end} the median is "
+        lines.append(f"{_named(r, client)} starts at {_fmt(start_v)} on {r.start}; on {r.end} the median is "
                      + "; ".join(parts) + ".")
     caption = (f"Median (line) and 5–95% band over {r.replicates} replicates of each client's "
-               f"{plots.metric_label(metric)} per path, one panel per client; the dashed line marks "
+               f"{plots.metric_label(metric)} per path, one panel per client"
+               + (" (each on its own axis: the share with the first patron minus the share with the second)"
+                  if r.axes else "") + "; the dashed line marks "
                f"{decisions_from}, "
                + ("from which actors' strategies and reactions generate events."
                   if r.decided else "from which decision rules would act (none acted in this run)."))
@@ -146,8 +153,8 @@ def _share_section(r: _Run) -> Section:
 
 def _distribution_section(r: _Run) -> Section:
     """The distribution of the end outcome, with paired differences between paths."""
-    patron = "" if r.bname else str(r.summary.loc[r.summary["metric"] == "alignment_share", "patron"].iloc[0])
-    col = r.bname or f"alignment_share_{patron}"
+    patron = "" if r.axes else str(r.summary.loc[r.summary["metric"] == "alignment_share", "patron"].iloc[0])
+    col = BALANCE if r.axes else f"alignment_share_{patron}"
     fig, ax = subplots(plots.SINGLE_COLUMN, 2.5)
     plots.plot_outcome_by_client(r.outcomes, col, ax=ax)
     img = r.figs.save(fig, f"{col}_end_by_path")
@@ -161,7 +168,7 @@ def _distribution_section(r: _Run) -> Section:
                 se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
                 lo, hi = diff.mean() - 1.96 * se, diff.mean() + 1.96 * se
                 reading.append(
-                    f"{client}, {path.replace('_', ' ')} minus {base.replace('_', ' ')}: mean paired "
+                    f"{_named(r, client)}, {path.replace('_', ' ')} minus {base.replace('_', ' ')}: mean paired "
                     f"difference {diff.mean():+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
         reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate.")
     else:

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import plots
 from ..analysis.discovery import MIN_COVERAGE, QUASI_P
 from ..analysis.sensitivity import BOXES_FILE, INDICES_FILE, NUM_RESAMPLES, SAMPLES_FILE
-from ..outputs import balance_name
+from ..outputs import BALANCE, axis_names
 from .document import Document, Figures, Section, subplots
 
 
@@ -54,12 +54,12 @@ class _Saved:
         self.short = {k: plots.param_label(k) for k in self.keys}
         self.n_points = len(self.samples)
         self.R = int(self.samples["replicates"].iloc[0])
-        self.bname = balance_name(self.cfg)
+        self.bname = BALANCE
         self.client = str(s.client)
         self.path = (str(s.path) or next(iter(self.cfg.paths))).replace("_", " ")
         self.Y = self.samples["Y"].to_numpy()
         self.cases = self.samples["case_of_interest"].to_numpy(bool)
-        label = plots.metric_label(self.bname)
+        label = plots.metric_label(self.bname, axis_names(self.cfg)[str(s.client)])
         date = pd.Timestamp(self.samples["date"].iloc[0]).date()
         self.when = f"on {date}" + (" (end of the scenario)" if str(s.outcome) == "end" else "")
         if s.statistic == "mean":
@@ -178,7 +178,7 @@ def _discovery_sections(d: _Saved) -> list:
                      f"(coverage), {r['density']:.0%} of its {r['n']} points are cases (density), and "
                      f"it spans {r['mass']:.0%} of all points (mass).")
     reading = (f"The question: which combinations of the uncertain parameters bring {d.client} back toward "
-               f"{d.cfg.balance.minus}? Cases of interest are the {cases.sum()} points ({cases.mean():.0%}) "
+               f"{axis_names(d.cfg)[d.client].split('-')[1]}? Cases of interest are the {cases.sum()} points ({cases.mean():.0%}) "
                f"whose Y is at or below its {q:.0%} quantile, {threshold:.3f}. " + " ".join(parts))
     sections = [Section(
         "Scenario discovery (PRIM)", img,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import plots
-from ..outputs import balance_name
+from ..outputs.tables import NONE
 from .document import Figures, Section, subplots
 
 
@@ -16,7 +16,7 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     """The alignment paths on the simplex of three patrons (a note if there are not three);
     if actors decided events, the last step before they could is marked."""
     title = "Alignment paths on the simplex"
-    sel = summary[summary["metric"] == "alignment_share"]
+    sel = summary[(summary["metric"] == "alignment_share") & (summary["patron"] != NONE)]
     patrons = list(dict.fromkeys(sel["patron"]))
     if len(patrons) != 3:
         return Section(title, None, "", f"The simplex of alignment shares needs exactly three patrons; this run has "
@@ -55,7 +55,8 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     caption = (
         f"Median alignment shares of each client with {', '.join(corners)} over time, on the simplex whose corners "
         f"are a share of 1 with one patron ({corners[0]} left, {corners[1]} right, {corners[2]} top"
-        + (f"; the horizontal position is the {plots.metric_label(balance_name(cfg))}" if on_balance else "")
+        + (f"; the horizontal position is the {plots.metric_label('balance', f'{corners[1]}-{corners[0]}')}"
+           if on_balance else "")
         + f"), one line per path, over {replicates} replicates. Top left: the whole triangle; the other panels "
           "zoom into each client's region, with lines of equal share tinted by patron and their share written "
           "at the panel's edge. Circle: start; "

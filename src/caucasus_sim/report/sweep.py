@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import plots
 from ..analysis.sweep import OUTCOMES_FILE, SUMMARY_FILE
-from ..outputs import balance_name
+from ..outputs import BALANCE
 from ..outputs.bundle import PLAN, read_json
 from .document import Document, Figures, Section, subplots
 
@@ -31,14 +31,15 @@ class _Sweep:
     figs: Figures
 
     def __post_init__(self) -> None:
-        self.bname = balance_name(self.cfg)
+        self.bname = BALANCE
         clients = set(self.merged["client"])
         self.client = self.cfg.sweep.client if self.cfg.sweep.client in clients else self.merged["client"].iloc[0]
         self.end = self.summary[(self.summary["client"] == self.client) & (self.summary["outcome"] == "end")]
         self.end_date = pd.Timestamp(self.merged.loc[self.merged["outcome"] == "end", "date"].iloc[0]).date()
         self.paths = list(dict.fromkeys(self.end["path"]))
         self.reps = int(self.end["replicates"].min())
-        self.label = plots.metric_label(self.bname)
+        self.axis = str(self.merged.loc[self.merged["client"] == self.client, "axis"].iloc[0])
+        self.label = plots.metric_label(self.bname, self.axis)
 
 
 def document(folder: Path, cfg, figs: Figures) -> Document:
@@ -66,7 +67,7 @@ def _heatmap_section(s: _Sweep, stat: str) -> Section:
     """A statistic of the end balance per cell of a two-axis grid, one panel per path."""
     x, y = s.axes
     title, bar = {"p_positive": (f"P({s.label} > 0)", f"P({s.label} > 0) (0–1)"),
-                  "q50": (f"Median {s.label}", f"median {plots.axis_label(s.bname)}")}[stat]
+                  "q50": (f"Median {s.label}", f"median {plots.axis_label(s.bname, s.axis)}")}[stat]
     fig, axs = subplots(plots.SINGLE_COLUMN, 0.4 + 2.5 * len(s.paths), len(s.paths), 1, squeeze=False)
     for ax, path in zip(axs[:, 0], s.paths):
         plots.plot_sweep_heatmap(s.end[s.end["path"] == path], x, y, stat, ax=ax,
@@ -101,7 +102,7 @@ def _against_section(s: _Sweep) -> Section:
         med = sel.groupby(key)[s.bname].median()
         reading.append(f"against {plots.param_label(key)}, the median moves from {med.iloc[0]:+.2f} at "
                        f"{med.index[0]:g} to {med.iloc[-1]:+.2f} at {med.index[-1]:g}")
-    fig.supylabel(f"{s.client}: {plots.axis_label(s.bname)}")
+    fig.supylabel(f"{s.client}: {plots.axis_label(s.bname, s.axis)}")
     handles, labels = axs[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 3), frameon=False,
                title="path (line: median; band: 5–95%)")
