@@ -13,8 +13,10 @@ from omegaconf import open_dict
 from caucasus_sim import CaucasusModel
 from caucasus_sim.config import cameo_table
 
-BASE = compose("replicates=6", "progress=off", "scenario.end=2025-04-30",
-               "scenario.decisions_from=2024-12-15", "scenario.outcome_dates=[]")
+SHORT = ["replicates=6", "progress=off", "scenario.start=2024-12-01", "scenario.end=2025-04-30",
+         "scenario.decisions_from=2024-12-15", "scenario.outcome_dates=[]", "scenario.timeline=null"]
+BASE = compose("model=v1", *SHORT)
+BASE_V2 = compose("model=v2", *SHORT)
 ACTORS = list(BASE.actors.states) + list(BASE.actors.diasporas)
 CODES = sorted(cameo_table())
 
@@ -52,15 +54,48 @@ def test_state_stays_in_bounds_and_shares_on_simplex(events, attitude_step, tie_
         cfg.actors.states.AZE.susceptibility = susceptibility
         cfg.actors.diasporas.AZE_diaspora_RUS.salience = salience
     set_events(cfg, [dict(e, id=f"e{i}") for i, e in enumerate(events)])
-    m = CaucasusModel(cfg, path=path)
+    check_bounds(CaucasusModel(cfg, path=path))
+
+
+def check_bounds(m: CaucasusModel) -> None:
+    """Every step: attitudes and anchors in [-1, 1], ties in [0, 1], grievance and goodwill
+    >= 0, nothing infinite; at the end, shares (with non-alignment) on the simplex."""
     while m.running:
         m.step()
         assert np.all(np.abs(m.attitude) <= 1.0)
         assert np.all((m.ties >= 0.0) & (m.ties <= 1.0))
-        assert np.all(m.grievance >= 0.0)
-        for arr in (m.attitude, m.ties, m.grievance):
+        assert np.all(m.grievance >= 0.0) and np.all(m.goodwill >= 0.0)
+        if m.state.anchor is not None:
+            assert np.all(np.abs(m.state.anchor) <= 1.0)
+        for arr in (m.attitude, m.ties, m.grievance, m.goodwill):
             assert np.isfinite(arr).all()
     A = m.alignment_record
     assert np.isfinite(A).all()
     assert np.all(A >= 0.0)
-    assert np.allclose(A.sum(axis=-1), 1.0, atol=1e-12)
+    none = m.nonalignment_record if "nonalignment" in m.records else 0.0
+    assert np.all(np.asarray(none) >= 0.0)
+    assert np.allclose(A.sum(axis=-1) + none, 1.0, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=st.lists(event, max_size=25),
+    attitude_step=st.floats(0.0, 2.0),
+    anchor_drift=st.floats(0.0, 5.0),
+    goodwill_gain=st.floats(0.0, 3.0),
+    goodwill_lift=st.floats(0.0, 0.5),
+    capability_exponent=st.floats(0.0, 3.0),
+    intensity=st.floats(0.0, 50.0),
+    path=st.sampled_from(["status_quo", "russian", "turkish"]),
+)
+def test_v2_state_stays_in_bounds_and_shares_on_simplex(events, attitude_step, anchor_drift, goodwill_gain,
+                                                      goodwill_lift, capability_exponent, intensity, path):
+    cfg = copy.deepcopy(BASE_V2)
+    with open_dict(cfg):
+        p = cfg.params
+        p.attitude_step, p.anchor_drift_per_year, p.goodwill_gain = attitude_step, anchor_drift, goodwill_gain
+        p.goodwill_lift, p.capability_exponent = goodwill_lift, capability_exponent
+        for s in cfg.paths[path].strategies:
+            cfg.decisions.strategies[s].intensity = intensity
+    set_events(cfg, [dict(e, id=f"e{i}") for i, e in enumerate(events)])
+    check_bounds(CaucasusModel(cfg, path=path))

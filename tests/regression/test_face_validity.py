@@ -1,18 +1,18 @@
-"""Face validity: the pattern of the source analysis (docs/odd.md, section 1) appears in the
-historical scenario."""
+"""Face validity of Model v1: the pattern of the source analysis (docs/odd.md, section 1)
+appears in the historical scenario (Model v2's patterns: test_patterns.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import compose
+from helpers import V1, compose
 
 from caucasus_sim import CaucasusModel
 
 
 @pytest.fixture(scope="module")
 def history():
-    cfg = compose("experiment=yekaterinburg_counterfactual", "progress=off")
+    cfg = compose(V1, "experiment=yekaterinburg_counterfactual", "progress=off")
     assert cfg.replicates == 1000
     return {p: CaucasusModel(cfg, path=p).run() for p in ("history", "no_raid")}
 

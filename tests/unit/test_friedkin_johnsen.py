@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import compose
+from helpers import V1, compose
 
 from caucasus_sim import CaucasusModel
 
@@ -36,7 +36,7 @@ def test_three_actor_network_defined_only_in_yaml_converges_to_fixed_point():
 
 
 def test_default_actor_set_quiet_converges_to_fixed_point():
-    cfg = compose("quiet=true", "actors.start_at_equilibrium=false", "scenario.end=2034-12-31",
+    cfg = compose(V1, "quiet=true", "actors.start_at_equilibrium=false", "scenario.end=2034-12-31",
                   "scenario.outcome_dates=[]", "replicates=3", "progress=off")
     m = CaucasusModel(cfg, path="turkish")
     net = m.network
@@ -51,7 +51,7 @@ def test_default_actor_set_quiet_converges_to_fixed_point():
 
 
 def test_start_at_equilibrium_stays_there_when_quiet():
-    cfg = compose("quiet=true", "replicates=2", "progress=off")
+    cfg = compose(V1, "quiet=true", "replicates=2", "progress=off")
     m = CaucasusModel(cfg, path="status_quo")
     x_star = m.network.equilibrium()
     assert np.allclose(m.attitude[0], x_star, atol=0)

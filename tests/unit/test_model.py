@@ -7,7 +7,7 @@ import datetime as dt
 import mesa
 import numpy as np
 import pytest
-from helpers import compose, quiet_single_event, set_events
+from helpers import V1, compose, quiet_single_event, set_events
 
 from caucasus_sim import CaucasusModel, DiasporaAgent, StateAgent
 from caucasus_sim.config import CHANNELS
@@ -23,7 +23,7 @@ def run_pair(event: dict, *overrides: str):
 
 
 def test_model_is_a_mesa_model_of_state_and_diaspora_agents():
-    m = CaucasusModel(compose("replicates=3", "progress=off"), path="status_quo")
+    m = CaucasusModel(compose(V1, "replicates=3", "progress=off"), path="status_quo")
     assert isinstance(m, mesa.Model)
     states = m.agents_by_type[StateAgent]
     assert sorted(a.code for a in states) == ["ARM", "AZE", "GEO", "RUS", "TUR", "WEST"]
@@ -48,8 +48,8 @@ def test_hostile_event_moves_target_attitude_by_step_times_goldstein():
     assert np.allclose(m.grievance_record[t, :, c, p], 1.0)
     # and it hits the security tie
     k = CHANNELS.index("security")
-    assert np.allclose(m.ties[:, c, p, k] - base.ties[:, c, p, k],
-                       -0.1 * m.state.tie_decay[k] ** (m.n_steps - t), atol=1e-12)
+    decay = 0.5 ** (m.dt_days / m.cfg.params.tie_half_life_days.security)  # per step (docs/odd.md 7.2)
+    assert np.allclose(m.ties[:, c, p, k] - base.ties[:, c, p, k], -0.1 * decay ** (m.n_steps - t), atol=1e-12)
 
 
 def test_hit_on_diaspora_reaches_origin_scaled_by_salience():
@@ -90,11 +90,11 @@ def test_ties_relax_toward_baseline_with_channel_half_life():
 
 
 def test_influence_and_alignment_follow_their_formulas():
-    m = CaucasusModel(compose("replicates=5", "progress=off"), path="turkish")
+    m = CaucasusModel(compose(V1, "replicates=5", "progress=off"), path="turkish")
     for _ in range(40):
         m.step()
     x = m.attitude[:, m.network.client_idx][:, :, m.network.patron_idx]
-    w = m.state.channel_weight
+    w = np.array([m.cfg.params.channel_weight[k] for k in CHANNELS])
     inf = np.einsum("rcpk,k->rcp", m.ties, w) * (1 + x) / 2
     assert np.allclose(m.state.influence(), inf, atol=1e-14)
     share = inf / inf.sum(axis=-1, keepdims=True)
@@ -104,13 +104,13 @@ def test_influence_and_alignment_follow_their_formulas():
 
 
 def test_alignment_is_equal_shares_when_no_patron_has_influence():
-    m = CaucasusModel(compose("replicates=2", "progress=off"), path="status_quo")
+    m = CaucasusModel(compose(V1, "replicates=2", "progress=off"), path="status_quo")
     a = m.state.alignment(np.zeros((2, 3, 3)))
     assert np.array_equal(a, np.full((2, 3, 3), 1 / 3))
 
 
 def test_event_takes_effect_at_first_step_on_or_after_its_date():
-    m = CaucasusModel(compose("replicates=1", "progress=off"), path="status_quo")
+    m = CaucasusModel(compose(V1, "replicates=1", "progress=off"), path="status_quo")
     assert m.dates[0] == dt.date(2024, 12, 1)
     assert m.step_of(dt.date(2024, 12, 8)) == 1
     assert m.step_of(dt.date(2024, 12, 9)) == 2
@@ -119,7 +119,7 @@ def test_event_takes_effect_at_first_step_on_or_after_its_date():
 
 
 def test_once_action_fires_at_most_once_per_replicate():
-    cfg = compose("replicates=300", "progress=off", "scenario.end=2028-12-31")
+    cfg = compose(V1, "replicates=300", "progress=off", "scenario.end=2028-12-31")
     m = CaucasusModel(cfg, path="russian").run()
     ack = [(t, reps) for t, b, reps in m.event_log if b.id == "RUS:acknowledge_shootdown"]
     fired = np.concatenate([reps for _, reps in ack])
@@ -128,14 +128,14 @@ def test_once_action_fires_at_most_once_per_replicate():
 
 
 def test_strategy_events_only_from_decisions_from():
-    m = CaucasusModel(compose("replicates=50", "progress=off"), path="turkish").run()
+    m = CaucasusModel(compose(V1, "replicates=50", "progress=off"), path="turkish").run()
     decided = [t for t, b, _ in m.event_log if b.origin in ("strategy", "reaction")]
     assert decided, "the Turkish path decides events"
     assert min(m.dates[t] for t in decided) >= m.calendar.decisions_from
 
 
 def test_recording_only_outcome_steps_changes_nothing_simulated():
-    cfg = compose("replicates=20", "progress=off", "scenario.end=2026-06-30", "scenario.outcome_dates=[2025-07-01]")
+    cfg = compose(V1, "replicates=20", "progress=off", "scenario.end=2026-06-30", "scenario.outcome_dates=[2025-07-01]")
     full = CaucasusModel(cfg, path="turkish").run()
     lean = CaucasusModel(cfg, path="turkish", record="outcomes").run()
     assert lean.recorded_steps.tolist() == [0, full.step_at(dt.date(2025, 7, 1)), full.n_steps]

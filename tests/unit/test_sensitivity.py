@@ -29,7 +29,7 @@ from caucasus_sim.analysis.sensitivity import (
 from caucasus_sim.config.schema import UncertainParam
 from caucasus_sim.outputs import sha256
 
-from helpers import FAST_FIGURES, compose, set_events, set_paths
+from helpers import FAST_FIGURES, V1, compose, set_events, set_paths
 
 RELEVANT = "params.attitude_step"
 UNUSED_STRATEGY = "decisions.strategies.rus_coercive.intensity"  # on no path
@@ -51,7 +51,7 @@ def set_params(cfg, params: list[tuple[str, float, float]]):
 def small(*overrides: str, params=((RELEVANT, 0.05, 0.3), (UNUSED_STRATEGY, 0.5, 2.0),
                                    (NO_GRIEVANCE, 0.0, 0.05))):
     """Timeline off, three scheduled events, no decisions before the end, noise on."""
-    cfg = compose("scenario.timeline=null", "scenario.end=2025-06-30", "scenario.decisions_from=2026-01-05",
+    cfg = compose(V1, "scenario.timeline=null", "scenario.end=2025-06-30", "scenario.decisions_from=2026-01-05",
                   "scenario.outcome_dates=[2025-04-01]", "replicates=8", "progress=off",
                   "sensitivity.method=sobol", "sensitivity.base_samples=16", "sensitivity.statistic=mean",
                   "sensitivity.points_per_batch=32", FAST_FIGURES, *overrides)

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..config import validate
 from ..model import CaucasusModel
-from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names, build_tables
-from ..outputs.preflight import (BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, TRAJECTORY_ROW_BYTES, Cost,
-                                 model_bytes, shape_of)
+from ..model.calendar import Calendar
+from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
+from ..outputs.tables import combine_tables, path_tables
+from ..outputs.preflight import (BASE_MEMORY, EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES,
+                                 TRAJECTORY_ROW_BYTES, Cost, decided_events, model_bytes, shape_of)
 from .progress import progress_bar
 from .result import Result
 
@@ -67,16 +70,18 @@ def prepare(cfg) -> None:
 
 
 def cost(cfg, plan=None) -> Cost:
-    """What a plain run holds in memory (every path's records at every step, and the
-    tables) and writes (tables and report)."""
+    """What a plain run holds in memory (one path's records at every step at a time, the
+    event log and the tables of all paths) and writes (tables and report)."""
     steps, outcomes, C, P = shape_of(cfg)
     paths, R = len(cfg.paths), int(cfg.replicates)
     stride = int(cfg.store.trajectory_stride)
     stored = paths * R * C * P * (steps // stride + 2) if stride else 0
-    memory = (BASE_MEMORY + paths * model_bytes(R, steps + 1, C, P)
-              + stored * TRAJECTORY_ROW_BYTES["memory"])
+    events = decided_events(cfg) * R
+    memory = (BASE_MEMORY + model_bytes(R, steps + 1, C, P) + stored * TRAJECTORY_ROW_BYTES["memory"]
+              + events * EVENT_ROW_BYTES["memory"])
     disk = (REPORT_BYTES + stored * TRAJECTORY_ROW_BYTES[str(cfg.store.trajectory_precision)]
-            + paths * R * C * outcomes * OUTCOME_ROW_BYTES["csv"] + paths * (steps + 1) * C * (4 * P + 1) * 100)
+            + paths * R * C * outcomes * OUTCOME_ROW_BYTES["csv"] + paths * (steps + 1) * C * (5 * P + 1) * 100
+            + events * EVENT_ROW_BYTES["parquet"])
     return Cost(memory, disk, f"a run of {paths} path(s) x {R:,} replicates x {steps:,} steps",
                 "replicates, scenario.end or the number of paths (or store.trajectory_stride, for disk)")
 
@@ -94,15 +99,23 @@ def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
 
 
 def run_paths(cfg) -> RunResult:
-    """Simulate every path and build the tables of the run."""
-    models = simulate(cfg)
-    first = next(iter(models.values()))
-    return RunResult(
-        experiment=str(cfg.experiment), **build_tables(models, cfg), replicates=int(first.R),
-        steps=first.n_steps, dates=(str(first.dates[0]), str(first.dates[-1])),
-        events_after_end={name: sum(1 for e in m.events if m.step_of(e.date) > m.n_steps)
-                          for name, m in models.items()},
-        stored=stored(cfg), axes=axis_names(cfg))
+    """Simulate every path, all with the same replicate keys, and build the tables of the
+    run; one path at a time, so that only one model's records are in memory at once."""
+    validate(cfg)
+    parts, late = [], {}
+    total = len(cfg.paths) * Calendar.from_config(cfg.scenario).n_steps
+    with progress_bar(cfg, total, "step", cfg.experiment, leave=False) as bar:
+        for name in cfg.paths:
+            model = CaucasusModel(cfg, path=name)
+            bar.set_postfix_str(f"path={name}, R={model.R}")
+            model.run(progress=bar.update)
+            parts.append(path_tables(name, model, cfg))
+            late[name] = sum(1 for e in model.events if model.step_of(e.date) > model.n_steps)
+            steps, dates, R = model.n_steps, (str(model.dates[0]), str(model.dates[-1])), int(model.R)
+            del model
+            gc.collect()  # the model and its agents refer to each other: free its records now
+    return RunResult(experiment=str(cfg.experiment), **combine_tables(parts), replicates=R, steps=steps,
+                     dates=dates, events_after_end=late, stored=stored(cfg), axes=axis_names(cfg))
 
 
 def stored(cfg) -> dict:

@@ -33,7 +33,7 @@ from SALib.sample import sobol as sobol_sample
 
 from ..config import ConfigError, validate
 from ..config.schema import SENSITIVITY_METHODS, STATISTICS
-from ..model import CaucasusModel, is_batchable
+from ..model import CaucasusModel, check_points, is_batchable
 from ..outputs import BALANCE, Bundle, axis_names, config_digest
 from ..outputs.bundle import PLAN
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes, shape_of
@@ -284,7 +284,9 @@ def prepare(cfg) -> tuple[SensitivityPlan, np.ndarray]:
     """Check the analysis and sample its points, before any output."""
     plan = check_sensitivity(cfg)
     CaucasusModel(cfg, path=plan.path, replicates=1)  # bad events or paths fail before any work
-    return plan, sample(cfg, plan)
+    X = sample(cfg, plan)
+    check_points(cfg, [dict(zip(plan.keys, row)) for row in X.tolist()])  # e.g. an infeasible start
+    return plan, X
 
 
 def cost(cfg, prepared) -> Cost:

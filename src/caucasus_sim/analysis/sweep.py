@@ -30,7 +30,7 @@ from scipy.stats import qmc
 
 from ..config import ConfigError
 from ..config.schema import SWEEP_METHODS
-from ..model import CaucasusModel, is_batchable
+from ..model import CaucasusModel, check_points, is_batchable
 from ..outputs import BALANCE, Bundle, config_digest
 from ..outputs.bundle import MANIFEST, NOT_RESULTS, PLAN, read_json
 from ..outputs.preflight import BASE_MEMORY, OUTCOME_ROW_BYTES, REPORT_BYTES, Cost, model_bytes, shape_of
@@ -140,7 +140,7 @@ def plan_sweep(cfg) -> SweepPlan:
         raise ConfigError(f"sweep.points_per_batch: {sw.points_per_batch!r} must be 0 (all) or positive")
     # every constraint on a numeric key is a range, so checking each axis at its smallest
     # and largest value checks every point (and costs two validations per axis, not one
-    # per point)
+    # per point); only a start solved from targets depends on combinations (check_points)
     for i, key in enumerate(axes):
         column = [c[i] for c in combos]
         for value in {min(column), max(column)}:
@@ -148,6 +148,7 @@ def plan_sweep(cfg) -> SweepPlan:
     for path in cfg.paths:
         CaucasusModel(cfg, path=path, replicates=1)  # bad paths or events fail before any work
     points = [dict(zip(axes, combo)) for combo in combos]
+    check_points(cfg, points)  # a start that is infeasible only in combination
     return SweepPlan(axes=axes, points=points, batchable=all(is_batchable(k) for k in axes))
 
 

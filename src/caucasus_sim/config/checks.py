@@ -14,10 +14,11 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from .cameo import check_cameo
 from .errors import ConfigError, unknown_key
-from .schema import CHANNELS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES
+from .schema import CHANNELS, EVENT_COUNTS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES
 
 PARAMS_AT_LEAST_0 = ("attitude_step", "tie_step", "grievance_gain", "grievance_drag",
-                     "effect_noise_sd", "attitude_noise_sd")
+                     "effect_noise_sd", "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain",
+                     "goodwill_lift", "capability_exponent", "diaspora_size_exponent")
 
 
 def parse_date(value: object, where: str) -> dt.date:
@@ -142,6 +143,7 @@ def check_actors(actors) -> None:
         check_one_of(s.role, ROLES, f"actors.states.{code}.role")
         check_range(s.susceptibility, 0.0, 1.0, f"actors.states.{code}.susceptibility")
         check_range(s.capability, 0.0, None, f"actors.states.{code}.capability")
+        check_range(s.nonalignment, 0.0, None, f"actors.states.{code}.nonalignment")
     for code, d in actors.diasporas.items():
         check_one_of(d.origin, list(actors.states), f"actors.diasporas.{code}.origin")
         check_one_of(d.host, list(actors.states), f"actors.diasporas.{code}.host")
@@ -214,6 +216,9 @@ def check_params(p) -> None:
         check_range(getattr(p, name), 0.0, None, f"params.{name}")
     check_range(p.source_share, 0.0, 1.0, "params.source_share")
     check_range(p.grievance_half_life_days, 1e-9, None, "params.grievance_half_life_days")
+    check_range(p.goodwill_half_life_days, 1e-9, None, "params.goodwill_half_life_days")
+    check_range(p.diaspora_size_reference, 1e-9, None, "params.diaspora_size_reference")
+    check_one_of(p.event_counts, EVENT_COUNTS, "params.event_counts")
 
 
 def check_catalog(catalog) -> None:
@@ -226,6 +231,9 @@ def check_catalog(catalog) -> None:
             check_range(entry.grievance, 0.0, None, f"catalog.{code}.grievance")
         if entry.resolves is not None:
             check_range(entry.resolves, 0.0, 1.0, f"catalog.{code}.resolves")
+        for fld in ("lasting", "lasting_anchor"):
+            if entry[fld] is not None:
+                check_range(entry[fld], 0.0, None, f"catalog.{code}.{fld}")
 
 
 def check_decisions(cfg) -> None:
@@ -237,9 +245,12 @@ def check_decisions(cfg) -> None:
             where = f"decisions.strategies.{sname}.actions.{aname}"
             check_cameo(act.cameo, f"{where}.cameo")
             check_one_of(act.target, names, f"{where}.target")
-            for fld in ("rate_per_year", "tension_gain", "grievance_gain", "magnitude"):
+            for fld in ("rate_per_year", "tension_gain", "grievance_gain", "magnitude", "own_grievance_gain",
+                        "goodwill_gain", "threat_gain"):
                 check_range(getattr(act, fld), 0.0, None, f"{where}.{fld}")
             check_channels(act.channels, f"{where}.channels")
+            if act.threat_source is not None:
+                check_one_of(act.threat_source, states, f"{where}.threat_source")
     for actor, rule in dec.reactions.items():
         where = f"decisions.reactions.{actor}"
         check_one_of(actor, states, "decisions.reactions")
@@ -249,33 +260,49 @@ def check_decisions(cfg) -> None:
             check_range(getattr(rule, fld), 0.0, None, f"{where}.{fld}")
         if not rule.ladder:
             raise ConfigError(f"{where}.ladder: empty; give at least one rung")
-        thresholds = [r.threshold for r in rule.ladder]
-        if thresholds != sorted(thresholds):
-            raise ConfigError(f"{where}.ladder: thresholds {thresholds} must increase up the ladder")
-        for i, rung in enumerate(rule.ladder):
-            check_cameo(rung.cameo, f"{where}.ladder[{i}].cameo")
-            check_channels(rung.channels, f"{where}.ladder[{i}].channels")
+        check_ladder(rule.ladder, f"{where}.ladder")
+        check_ladder(rule.cooperative_ladder, f"{where}.cooperative_ladder")
+        check_range(rule.cooperative_probability, 0.0, 1.0, f"{where}.cooperative_probability")
+        if rule.cooperative_trigger is not None:
+            check_range(rule.cooperative_trigger, -10.0, 10.0, f"{where}.cooperative_trigger")
+    for group in ("always", "history"):
+        for s in dec[group]:
+            check_one_of(s, list(dec.strategies), f"decisions.{group}")
+
+
+def check_ladder(ladder, where: str) -> None:
+    thresholds = [r.threshold for r in ladder]
+    if thresholds != sorted(thresholds):
+        raise ConfigError(f"{where}: thresholds {thresholds} must increase up the ladder")
+    for i, rung in enumerate(ladder):
+        check_cameo(rung.cameo, f"{where}[{i}].cameo")
+        check_channels(rung.channels, f"{where}[{i}].channels")
 
 
 def check_paths(cfg) -> None:
     dec, names = cfg.decisions, actor_names(cfg)
     if not cfg.paths:
         raise ConfigError("paths: no paths defined; define at least one path to run")
+    always = [dec.strategies[s].actor for s in dec.always if s in dec.strategies]
+    history = [dec.strategies[s].actor for s in dec.history if s in dec.strategies]
+    _one_strategy_each(always + history, "decisions.always and decisions.history")
     for pname, path in cfg.paths.items():
         for s in path.strategies:
             check_one_of(s, list(dec.strategies), f"paths.{pname}.strategies")
-        actors_with = [dec.strategies[s].actor for s in path.strategies]
-        twice = {a for a in actors_with if actors_with.count(a) > 1}
-        if twice:
-            raise ConfigError(
-                f"paths.{pname}.strategies: actor {sorted(twice)[0]!r} has more than one strategy"
-            )
+        _one_strategy_each(always + [dec.strategies[s].actor for s in path.strategies],
+                           f"paths.{pname}.strategies (with decisions.always)")
         for i, ev in enumerate(path.add):
             check_event_config(ev, names, f"paths.{pname}.add[{i}]")
         for eid, when in path.move.items():
             parse_date(when, f"paths.{pname}.move.{eid}")
     for i, ev in enumerate(cfg.scenario.events):
         check_event_config(ev, names, f"scenario.events[{i}]")
+
+
+def _one_strategy_each(actors: list[str], where: str) -> None:
+    twice = {a for a in actors if actors.count(a) > 1}
+    if twice:
+        raise ConfigError(f"{where}: actor {sorted(twice)[0]!r} has more than one strategy")
 
 
 def check_balance(cfg) -> None:

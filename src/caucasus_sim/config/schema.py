@@ -17,6 +17,8 @@ CHANNELS: tuple[str, ...] = ("diplomatic", "security", "economic", "cultural", "
 ROLES: tuple[str, ...] = ("patron", "client", "other")
 PROGRESS_MODES: tuple[str, ...] = ("auto", "on", "off")
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+DEFAULT_FIGURE_FORMATS: tuple[str, ...] = ("png", "pdf")  # a raster to view, a vector to print
+EVENT_COUNTS: tuple[str, ...] = ("bernoulli", "poisson")
 
 
 # ---------------------------------------------------------------------------------------
@@ -29,6 +31,9 @@ class StateConfig:
     role: str = "other"
     capability: float = 1.0
     susceptibility: float = 0.9
+    # a client's utility of non-alignment: the influence weight of the outside option
+    # "none" in its alignment shares (0: no outside option, as in v1)
+    nonalignment: float = 0.0
 
 
 @dataclass
@@ -53,6 +58,9 @@ class ActorsConfig:
     ties: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     # start from the Friedkin-Johnsen equilibrium of `attitude` (True) or from `attitude` itself
     start_at_equilibrium: bool = True
+    # v2: `attitude` gives target attitudes x*; anchors are solved by inverse FJ so that x*
+    # is the equilibrium, and the run starts at x* (self-anchors stay 1)
+    solve_anchors: bool = False
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,6 +91,9 @@ class ScenarioConfig:
     events: list[EventConfig] = field(default_factory=list)
     decisions_from: str = "2025-07-07"
     outcome_dates: list[str] = field(default_factory=lambda: ["2025-07-01"])
+    # timeline events known only to the month act evenly over the month's steps (v2) or
+    # all at the step of their date, the first of the month (v1)
+    spread_month_events: bool = False
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,6 +128,15 @@ class ParamsConfig:
     grievance_half_life_days: float = 730.0
     effect_noise_sd: float = 0.3
     attitude_noise_sd: float = 0.01
+    # v2 mechanisms; each default is the neutral value that gives back v1
+    anchor_drift_per_year: float = 0.0  # eta: anchors move toward current attitudes
+    goodwill_gain: float = 0.0  # goodwill per unit g/10 of a cooperative event
+    goodwill_lift: float = 0.0  # attitude pull per step per unit of goodwill
+    goodwill_half_life_days: float = 365.0
+    event_counts: str = "bernoulli"  # bernoulli (at most one per action and step) | poisson
+    capability_exponent: float = 0.0  # gamma: a patron's influence weighed by capability^gamma
+    diaspora_size_exponent: float = 0.0  # delta: a diaspora's voice weighed by (size/reference)^delta
+    diaspora_size_reference: float = 1.0e6
 
 
 @dataclass
@@ -125,6 +145,8 @@ class CatalogEntry:
     channels: Optional[list[str]] = None
     grievance: Optional[float] = None
     resolves: Optional[float] = None
+    lasting: Optional[float] = None  # permanent shift of the hit ties' baseline per unit g/10
+    lasting_anchor: Optional[float] = None  # permanent shift of the target's anchor toward the source
 
 
 # ---------------------------------------------------------------------------------------
@@ -141,6 +163,10 @@ class ActionConfig:
     magnitude: float = 1.0
     once: bool = False
     channels: Optional[list[str]] = None
+    own_grievance_gain: float = 0.0  # the actor's own grievance toward the target
+    goodwill_gain: float = 0.0  # the actor's goodwill toward the target
+    threat_gain: float = 0.0  # the actor's grievance toward `threat_source`
+    threat_source: Optional[str] = None
 
 
 @dataclass
@@ -166,12 +192,19 @@ class ReactionConfig:
     hostility_weight: float = 0.5
     noise_sd: float = 0.15
     ladder: list[RungConfig] = field(default_factory=list)
+    # replies to cooperation (v2): events at or above this Goldstein weight climb this ladder
+    cooperative_trigger: Optional[float] = None
+    cooperative_probability: float = 0.5
+    cooperative_ladder: list[RungConfig] = field(default_factory=list)
 
 
 @dataclass
 class DecisionsConfig:
     strategies: dict[str, StrategyConfig] = field(default_factory=dict)
     reactions: dict[str, ReactionConfig] = field(default_factory=dict)
+    always: list[str] = field(default_factory=list)  # strategies of every path, from scenario.start
+    history: list[str] = field(default_factory=list)  # from scenario.start until decisions_from
+
 
 
 @dataclass
@@ -278,12 +311,13 @@ class LimitsConfig:
 class Config:
     experiment: str = "alignment_paths"
     description: str = ""
+    model_version: str = "v1"  # set by the `model` config group: v1 or v2
     seed: int = 20250627
     replicates: int = 1000
     quiet: bool = False
     progress: str = "auto"
     output_root: str = "results"
-    figure_formats: list[str] = field(default_factory=lambda: list(FIGURE_FORMATS))
+    figure_formats: list[str] = field(default_factory=lambda: list(DEFAULT_FIGURE_FORMATS))
     store: StoreConfig = field(default_factory=StoreConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)

@@ -32,14 +32,15 @@ class StateAgent(mesa.Agent):
         self.role = Role(spec.role)
         self.capability = float(spec.capability)
         self.susceptibility = float(spec.susceptibility)
-        self.strategy: Strategy | None = None
+        self.strategies: list[Strategy] = []  # each active in its own window of dates
         self.reaction: Reaction | None = None
 
     def decide(self) -> list[EventBatch]:
-        """Events this state initiates this step under its strategy (all replicates)."""
-        if self.strategy is None:
-            return []
-        return self.strategy.draw(self.model, self.index, self.model.steps)
+        """Events this state initiates this step under its active strategies (all replicates)."""
+        t = self.model.steps
+        date = self.model.dates[t]
+        noise = self.model.state.mechanism_on("effect_noise")
+        return [b for s in self.strategies if s.active(date) for b in s.draw(self.model, self.index, t, noise)]
 
     def react(self, applied: list[EventBatch]) -> list[EventBatch]:
         """Responses to hostile events applied this step; they take effect next step."""

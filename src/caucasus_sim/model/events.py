@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from omegaconf import DictConfig, OmegaConf
 
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
 from ..config.checks import check_range
@@ -45,6 +46,16 @@ class EventType:
     channels: tuple[str, ...]
     grievance: float
     resolves: float
+    lasting: float = 0.0  # permanent shift of the hit ties' baseline per unit g/10
+    lasting_anchor: float = 0.0  # permanent shift of the target's anchor toward the source
+
+    @property
+    def channel_index(self) -> tuple[int, ...]:
+        """The positions of its channels in CHANNELS."""
+        return _CHANNEL_INDEX[self.channels]
+
+
+_CHANNEL_INDEX = {}  # channels -> their positions, filled as types are resolved
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Event:
     origin: str = "timeline"  # timeline | scenario | path
     description: str = ""
     citation: str = ""
+    precision: str = "day"  # day | month (the date is the first of the month)
 
 
 @dataclass
@@ -77,13 +89,18 @@ class EventBatch:
     noise_step: int = 0
     date: dt.date | None = None  # the event's own date (scheduled events)
     replicates: np.ndarray | None = None  # batch positions; None: every replicate
+    count: np.ndarray | None = None  # events of this type per listed replicate (None: one each)
+    noise: np.ndarray | None = None  # its effect noise per listed replicate, if drawn already
 
 
 class Catalog:
     """Resolves CAMEO codes to event types using the configured catalog entries."""
 
     def __init__(self, entries) -> None:
-        self._entries = {str(k): v for k, v in dict(entries).items()}
+        # plain dictionaries: a configuration node costs many times as much to read
+        plain = OmegaConf.to_container(entries) if isinstance(entries, DictConfig) else dict(entries)
+        self._entries = {str(k): (OmegaConf.to_container(v) if isinstance(v, DictConfig) else dict(v))
+                         for k, v in plain.items()}
 
     def _lookup(self, code: str, field: str):
         for n in range(len(code), 1, -1):
@@ -104,13 +121,21 @@ class Catalog:
                 f"catalog: no channels for CAMEO code {cameo!r} or its root {cameo[:2]!r}; "
                 "give the root an entry with channels"
             )
+        channels = tuple(c for c in CHANNELS if c in list(chans))
+        _CHANNEL_INDEX.setdefault(channels, tuple(CHANNELS.index(c) for c in channels))
         return EventType(
             cameo=cameo,
             goldstein=float(g),
-            channels=tuple(c for c in CHANNELS if c in list(chans)),
+            channels=channels,
             grievance=float(self._lookup(cameo, "grievance") or 0.0),
             resolves=float(self._lookup(cameo, "resolves") or 0.0),
+            lasting=float(self._lookup(cameo, "lasting") or 0.0),
+            lasting_anchor=float(self._lookup(cameo, "lasting_anchor") or 0.0),
         )
+
+    def has(self, field: str) -> bool:
+        """Whether any entry sets `field` to a non-zero value."""
+        return any(e[field] for e in self._entries.values())
 
 
 def _timeline_path(spec: str) -> tuple[Path | None, object]:
@@ -171,7 +196,8 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
     return Event(id=row.get("id", ""), date=date, source=row["source"], target=row["target"],
                  kind=catalog.resolve(row["cameo"], goldstein, channels or None),
                  magnitude=1.0 if magnitude is None else magnitude, origin="timeline",
-                 description=row.get("description", ""), citation=row.get("citation", ""))
+                 description=row.get("description", ""), citation=row.get("citation", ""),
+                 precision="month" if row.get("date_precision", "") == "month" else "day")
 
 
 def _with_ids(events: list[Event]) -> list[Event]:
@@ -214,17 +240,25 @@ def event_from_config(ev, catalog: Catalog, origin: str) -> Event:
     )
 
 
+LISTED_LATE = 5  # events named in the warning about events after the last step
+
+
 def events_after_end(cfg) -> list[str]:
-    """One line for each scheduled event (of any path) dated after the scenario's last
-    step, which the model leaves out."""
+    """One line naming the scheduled events (of any path) dated after the scenario's last
+    step, which the model leaves out (the first few by date, and how many more)."""
     if cfg.quiet:
         return []
     calendar = Calendar.from_config(cfg.scenario)
     late: dict[str, Event] = {}
     for name in cfg.paths:
         late.update({e.id: e for e in path_events(cfg, name) if calendar.step_of(e.date) > calendar.n_steps})
-    return [f"event {e.id!r} on {e.date} is after the last step ({calendar.dates[-1]}); it is left out"
-            for e in sorted(late.values(), key=lambda e: (e.date, e.id))]
+    if not late:
+        return []
+    events = sorted(late.values(), key=lambda e: (e.date, e.id))
+    named = ", ".join(f"{e.id!r} on {e.date}" for e in events[:LISTED_LATE])
+    more = f" and {len(events) - LISTED_LATE} more" if len(events) > LISTED_LATE else ""
+    what = "event" if len(events) == 1 else f"{len(events)} events"
+    return [f"{what} {named}{more} after the last step ({calendar.dates[-1]}): left out"]
 
 
 def path_events(cfg, path_name: str) -> list[Event]:

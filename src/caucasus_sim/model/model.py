@@ -12,21 +12,24 @@ noise -> bounds -> record influence and alignment.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 import mesa
 import numpy as np
+from omegaconf import OmegaConf
 
 from ..config import ConfigError, balance_axes, validate
 from .agents import DiasporaAgent, StateAgent
 from .calendar import Calendar
 from .decisions import Reaction, Strategy
 from .events import Catalog, Event, EventBatch, path_events
-from .network import Network
+from .network import network_of
 from .parameters import Points
 from .state import State
 from .streams import replicate_keys, stream_id
 
 RECORDS = ("alignment", "attitude", "influence", "grievance", "tie")  # recorded per step, (R, C, P) each
+OPTIONAL_RECORDS = ("goodwill", "nonalignment")  # recorded where their mechanism is on; nonalignment (R, C)
 
 
 try:  # a private numpy switch (see _allocate_records)
@@ -90,7 +93,7 @@ class CaucasusModel(mesa.Model):
         self.R = len(self.keys)
         self.quiet = bool(cfg.quiet)
 
-        self.network = net = Network(cfg.actors)
+        self.network = net = network_of(cfg.actors, cfg.params, self.batch.points, self.batch.of_row)
         self.actors, self.index, self.N = net.actors, net.index, net.N
         self.patrons, self.clients, self.state_of = net.patrons, net.clients, net.state_of
         self.state_agents = [StateAgent(self, c, net.index[c], s) for c, s in cfg.actors.states.items()]
@@ -100,14 +103,17 @@ class CaucasusModel(mesa.Model):
         self.outcome_steps = self.calendar.outcome_steps(cfg.scenario.outcome_dates)
         self.recorded_steps = self._recorded_steps(record)
         self._row = {int(t): i for i, t in enumerate(self.recorded_steps)}
-        self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet)
-        self._build_decisions(cfg)
+        catalog = Catalog(cfg.catalog)
+        self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet,
+                           lasting=catalog.has("lasting"), lasting_anchor=catalog.has("lasting_anchor"))
+        self.records = list(RECORDS) + [name for name, on in (
+            ("goodwill", self.state.mechanism_on("goodwill")), ("nonalignment", net.nonalignment is not None)) if on]
+        self._build_decisions(cfg, catalog)
         self.events: list[Event] = [] if self.quiet else path_events(cfg, self.path)
         self._schedule: dict[int, list[EventBatch]] = {}
         for e in self.events:
-            t = self.calendar.step_of(e.date)
-            if t <= self.n_steps:
-                self._schedule.setdefault(t, []).append(self._batch_of(e))
+            for t, share in self._steps_of(e, bool(cfg.scenario.spread_month_events)):
+                self._schedule.setdefault(t, []).append(self._batch_of(e, share))
         self._pending: list[EventBatch] = []
         self.event_log: list[tuple[int, EventBatch, np.ndarray | None]] = []
         self._allocate_records()
@@ -127,20 +133,40 @@ class CaucasusModel(mesa.Model):
     def step_at(self, date) -> int:
         return self.calendar.step_at(date)
 
-    def _build_decisions(self, cfg) -> None:
+    def _build_decisions(self, cfg, catalog: Catalog) -> None:
+        """Each state's strategies, each with its window: the path's from decisions_from,
+        `decisions.always` from the start, `decisions.history` until decisions_from."""
         if self.quiet:
             return
-        catalog = Catalog(cfg.catalog)
         by_code = {a.code: a for a in self.state_agents}
-        for sname in cfg.paths[self.path].strategies:
-            spec = cfg.decisions.strategies[sname]
-            by_code[spec.actor].strategy = Strategy(sname, spec, catalog, self.index, self.batch.value)
+        start, branch = self.calendar.start, self.calendar.decisions_from
+        poisson = cfg.params.event_counts == "poisson"
+        windows = ([(s, branch, None) for s in cfg.paths[self.path].strategies]
+                   + [(s, start, None) for s in cfg.decisions.always]
+                   + [(s, start, branch) for s in cfg.decisions.history])
+        for sname, since, until in windows:
+            spec = OmegaConf.to_object(cfg.decisions.strategies[sname])  # plain: read many times
+            by_code[spec.actor].strategies.append(
+                Strategy(sname, spec, catalog, self.index, self.batch.value, since, until, poisson))
         for actor, spec in cfg.decisions.reactions.items():
-            by_code[actor].reaction = Reaction(actor, spec, catalog)
+            by_code[actor].reaction = Reaction(actor, OmegaConf.to_object(spec), catalog)
 
-    def _batch_of(self, e: Event) -> EventBatch:
+    def _steps_of(self, e: Event, spread: bool) -> list[tuple[int, float]]:
+        """The steps at which an event acts, with the share of its magnitude at each: its
+        step; or, for an event known only to the month when `spread`, every step whose
+        interval (d[t-1], d[t]] meets that month, evenly."""
+        if not (spread and e.precision == "month"):
+            t = self.calendar.step_of(e.date)
+            return [(t, 1.0)] if t <= self.n_steps else []
+        last = (e.date.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        first, end = self.calendar.step_of(e.date), self.calendar.step_of(last)
+        steps = [t for t in range(first, end + 1) if t <= self.n_steps]
+        return [(t, 1.0 / (end - first + 1)) for t in steps]
+
+    def _batch_of(self, e: Event, share: float = 1.0) -> EventBatch:
         return EventBatch(source=self.index[e.source], target=self.index[e.target], kind=e.kind,
-                          magnitude=e.magnitude, id=e.id, origin=e.origin, description=e.description,
+                          magnitude=e.magnitude if share == 1.0 else e.magnitude * share, id=e.id,
+                          origin=e.origin, description=e.description,
                           noise_stream=stream_id(f"event:{e.id}"), noise_step=0, date=e.date)
 
     def _recorded_steps(self, record: str) -> np.ndarray:
@@ -163,8 +189,8 @@ class CaucasusModel(mesa.Model):
         # for on large arrays, make first writes stall on memory compaction on Linux
         # hosts with THP defrag=madvise; plain pages are several times faster here.
         with _plain_pages():
-            for name in RECORDS:
-                setattr(self, f"{name}_record", np.empty(shape))
+            for name in self.records:
+                setattr(self, f"{name}_record", np.empty(shape[:-1] if name == "nonalignment" else shape))
 
     # ------------------------------------------------------------------ the schedule
 
@@ -175,17 +201,16 @@ class CaucasusModel(mesa.Model):
         self.state.drag()
         applied = self._schedule.get(t, []) + self._pending
         self._pending = []
-        deciding = not self.quiet and self.dates[t] >= self.calendar.decisions_from
-        if deciding:
-            for agent in self.state_agents:
-                applied += agent.decide()
+        for agent in self.state_agents:  # each strategy acts in its own window of dates
+            applied += agent.decide()
         for batch in applied:
             self.apply(batch, t)
-        if deciding:
+        if not self.quiet and self.dates[t] >= self.calendar.decisions_from:
             for agent in self.state_agents:
                 self._pending += agent.react(applied)
         self.state.perturb(t)
         self.state.bound()
+        self.state.drift()
         self._record(t)
         if t >= self.n_steps:
             self.running = False
@@ -216,6 +241,11 @@ class CaucasusModel(mesa.Model):
         return self.state.grievance
 
     @property
+    def goodwill(self) -> np.ndarray:
+        """H[r, a, b] >= 0: a's goodwill toward b in each replicate (v2)."""
+        return self.state.goodwill
+
+    @property
     def ties(self) -> np.ndarray:
         """T[r, c, p, k] in [0, 1]: client c's tie with patron p on channel k (a new array)."""
         return self.state.ties
@@ -229,8 +259,12 @@ class CaucasusModel(mesa.Model):
         self.tie_record[row] = tie = self.state.tie_strength()
         inf = self.state.influence(x_cp, tie)
         self.influence_record[row] = inf
-        self.alignment_record[row] = self.state.alignment(inf)
+        self.alignment_record[row] = A = self.state.alignment(inf)
         self.grievance_record[row] = self.state.client_grievance()
+        if "goodwill" in self.records:
+            self.goodwill_record[row] = self.state.client_goodwill()
+        if "nonalignment" in self.records:
+            self.nonalignment_record[row] = 1.0 - A.sum(axis=-1)
 
     def balance(self, plus: str | None = None, minus: str | None = None) -> np.ndarray:
         """Alignment balance A[c, plus] - A[c, minus] at the recorded steps, shape

@@ -9,17 +9,48 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import ConfigError
+from ..config import CHANNELS, ConfigError
 
 BATCHABLE_PARAMS = ("attitude_step", "source_share", "tie_step", "grievance_gain",
                     "grievance_drag", "grievance_half_life_days", "effect_noise_sd",
-                    "attitude_noise_sd")
-BATCHABLE_ACTION_FIELDS = ("rate_per_year", "tension_gain", "grievance_gain", "magnitude")
+                    "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain", "goodwill_lift",
+                    "goodwill_half_life_days")
+BATCHABLE_ACTION_FIELDS = ("rate_per_year", "tension_gain", "grievance_gain", "magnitude", "own_grievance_gain",
+                           "goodwill_gain", "threat_gain")
+
+
+# structure keys: the network is built once per point of a batch (`network.network_of`)
+STRUCTURE_PARAMS = ("capability_exponent", "diaspora_size_exponent", "diaspora_size_reference")
+STRUCTURE_STATE_FIELDS = ("susceptibility", "capability", "nonalignment")
+STRUCTURE_DIASPORA_FIELDS = ("susceptibility", "salience", "size")
+
+
+def is_structural(key: str) -> bool:
+    """Whether a key is part of the network: susceptibilities, listening weights, attitudes
+    (targets or anchors), baseline ties, channel weights, capability, the outside option,
+    diaspora size and salience, and the exponents that weigh them."""
+    parts = key.split(".")
+    if parts[0] == "params":
+        return (len(parts) == 2 and parts[1] in STRUCTURE_PARAMS
+                or len(parts) == 3 and parts[1] == "channel_weight" and parts[2] in CHANNELS)
+    if parts[0] != "actors" or len(parts) < 4:
+        return False
+    if parts[1] == "states":
+        return len(parts) == 4 and parts[3] in STRUCTURE_STATE_FIELDS
+    if parts[1] == "diasporas":
+        return len(parts) == 4 and parts[3] in STRUCTURE_DIASPORA_FIELDS
+    if parts[1] in ("listening", "attitude"):
+        return len(parts) == 4
+    return parts[1] == "ties" and len(parts) == 5 and parts[4] in CHANNELS
 
 
 def is_batchable(key: str) -> bool:
     """Whether a configuration key can take a different value in each row of one batch."""
+    if is_structural(key):
+        return True
     parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "params" and parts[1] == "tie_half_life_days":
+        return parts[2] in CHANNELS
     if len(parts) == 2 and parts[0] == "params":
         return parts[1] in BATCHABLE_PARAMS
     if len(parts) == 4 and parts[:2] == ["decisions", "strategies"]:
@@ -45,7 +76,8 @@ class Points:
         self.of_row = np.repeat(np.arange(self.n), replicates)
 
     def value(self, key: str, default):
-        """A parameter's value: one number, or one per row when the points vary it."""
+        """A parameter's value: one number, or one per row when the points vary it (the
+        network's keys are read by `network.network_of`)."""
         if self.points and key in self.points[0]:
             values = np.array([float(p[key]) for p in self.points])
             return np.repeat(values, self.replicates)
@@ -53,5 +85,7 @@ class Points:
 
 
 def at(value, sel):
-    """A per-row parameter on the selected rows (scalars pass through)."""
-    return value if np.ndim(value) == 0 else value[sel]
+    """A per-row parameter on the selected rows (scalars, and arrays of none, pass through)."""
+    if value.__class__ is np.ndarray and value.ndim:  # the hot path of every event: no np.ndim
+        return value[sel]
+    return value

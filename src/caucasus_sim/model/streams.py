@@ -14,6 +14,7 @@ the replicate key XOR a mixed (stream, step, slot) counter.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -23,6 +24,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 2.0**-53
+_GOLDEN_INT, _MASK = 0x9E3779B97F4A7C15, 2**64 - 1
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -45,23 +47,39 @@ def replicate_keys(seed: int, replicate_ids) -> np.ndarray:
     return keys
 
 
+@functools.lru_cache(maxsize=4096)
 def stream_id(name: str) -> int:
     """A stable 64-bit id for a named stream."""
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+_STREAM_SLOTS: dict[tuple[int, int], np.ndarray] = {}  # the (stream, slot) half of the counters
+
+
 def _counters(stream: int, step: int, n_slots: int) -> np.ndarray:
-    c = np.arange(n_slots, dtype=np.uint64)
-    c *= _GOLDEN
-    c += np.uint64(stream)
-    c = _mix(c)
-    c ^= np.full(1, step, dtype=np.uint64) * _GOLDEN
-    return _mix(c)
+    base = _STREAM_SLOTS.get((stream, n_slots))
+    if base is None:
+        base = np.arange(n_slots, dtype=np.uint64)
+        base *= _GOLDEN
+        base += np.uint64(stream)
+        base = _STREAM_SLOTS[(stream, n_slots)] = _mix(base)
+    return _mix(base ^ np.uint64((step * _GOLDEN_INT) & _MASK))  # Python ints: no overflow warning
 
 
 def uniforms(keys: np.ndarray, step: int, stream: int, n_slots: int = 1) -> np.ndarray:
     """Uniform draws in (0, 1), shape (n_slots, R): slot j of stream at step for each key."""
-    h = _counters(stream, step, n_slots)[:, None] ^ keys[None, :]
+    return _to_unit(_counters(stream, step, n_slots)[:, None] ^ keys[None, :])
+
+
+def first_uniforms(keys: np.ndarray, step: int, streams: np.ndarray) -> np.ndarray:
+    """Slot 0 of each of several streams at step, shape (len(streams), R): row i equals
+    `uniforms(keys, step, streams[i])[0]`, bit for bit, in one pass."""
+    c = _mix(np.array(streams, dtype=np.uint64))  # slot 0: 0 * golden + stream
+    c ^= np.full(1, step, dtype=np.uint64) * _GOLDEN
+    return _to_unit(_mix(c)[:, None] ^ keys[None, :])
+
+
+def _to_unit(h: np.ndarray) -> np.ndarray:
     h = _mix(h)
     h >>= _S11
     u = h.astype(np.float64)
@@ -75,9 +93,35 @@ def normals(keys: np.ndarray, step: int, stream: int, n: int = 1) -> np.ndarray:
     slots j and m + j give normals j (cosine) and m + j (sine)."""
     m = (n + 1) // 2
     u = uniforms(keys, step, stream, 2 * m)
-    r = np.sqrt(-2.0 * np.log(u[:m]))
-    theta = (2.0 * np.pi) * u[m:]
-    return np.concatenate([r * np.cos(theta), r * np.sin(theta)])[:n]
+    r = np.log(u[:m])
+    r *= -2.0
+    np.sqrt(r, out=r)
+    theta = u[m:]
+    theta *= 2.0 * np.pi
+    if n == 1:
+        return r * np.cos(theta)
+    return np.concatenate([r * np.cos(theta), r[:n - m] * np.sin(theta[:n - m])])
+
+
+_MANY_SLOTS: dict[tuple, np.ndarray] = {}  # the (stream, slot) halves of several streams' counters
+
+
+def gathered_normals(keys: np.ndarray, step: int, streams: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """One standard normal per item i, from stream `streams[which[i]]` and key `keys[i]`:
+    z[i] equals `normals(keys[i:i + 1], step, streams[which[i]], 1)[0, 0]`, bit for bit, in
+    one pass (the effect noise of every event a strategy fires in a step)."""
+    ident = tuple(int(s) for s in streams)
+    base = _MANY_SLOTS.get(ident)
+    if base is None:  # as in _counters: slot j of stream s is mix(j * golden + s)
+        base = np.array(ident, dtype=np.uint64)[:, None] + np.arange(2, dtype=np.uint64) * _GOLDEN
+        base = _MANY_SLOTS[ident] = _mix(base)
+    c = _mix(base ^ np.uint64((step * _GOLDEN_INT) & _MASK))[which]  # (items, 2)
+    r = np.log(_to_unit(c[:, 0] ^ keys))
+    r *= -2.0
+    np.sqrt(r, out=r)
+    theta = _to_unit(c[:, 1] ^ keys)
+    theta *= 2.0 * np.pi
+    return r * np.cos(theta)
 
 
 _SQRT3 = 3.0**0.5

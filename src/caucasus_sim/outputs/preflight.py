@@ -25,11 +25,12 @@ from ..model import RECORDS
 from ..model.calendar import Calendar
 
 GB = 1e9
-BASE_MEMORY = 300e6  # the interpreter with numpy, pandas, Hydra, Mesa and matplotlib loaded
+BASE_MEMORY = 500e6  # the interpreter with its libraries, the report's figures and pandas' working copies
 RECORD_OVERHEAD = 1.6  # summaries and event logs held beside the records (measured)
 STATE_BYTES_PER_ROW = 2 * 8 * 100  # attitude (twice), grievance and tie deviations of one row
 TRAJECTORY_ROW_BYTES = {"memory": 100, "float32": 17, "float64": 30}  # in memory; on disk (zstd)
 OUTCOME_ROW_BYTES = {"csv": 120, "parquet": 25, "memory": 120}
+EVENT_ROW_BYTES = {"memory": 250, "parquet": 2}  # a decided event of one replicate: its log entry and table row
 REPORT_BYTES = 6e6  # figures in three formats and report.html
 
 
@@ -50,6 +51,21 @@ def shape_of(cfg) -> tuple[int, int, int, int]:
     steps = Calendar.from_config(cfg.scenario).n_steps
     roles = [s.role for s in cfg.actors.states.values()]
     return steps, len(cfg.scenario.outcome_dates) + 1, roles.count("client"), roles.count("patron")
+
+
+def decided_events(cfg) -> float:
+    """Expected events the strategies decide per replicate over the whole run, all paths
+    (base rates, times 1.5 for the state's gains and the reactions they draw)."""
+    cal = Calendar.from_config(cfg.scenario)
+    years = (cal.end - cal.start).days / 365.0
+    before = max(0.0, min(years, (cal.decisions_from - cal.start).days / 365.0))
+    strategies = cfg.decisions.strategies
+
+    def rate(names) -> float:
+        return sum(a.rate_per_year * strategies[s].intensity for s in names for a in strategies[s].actions.values())
+
+    per_path = rate(cfg.decisions.always) * years + rate(cfg.decisions.history) * before
+    return 1.5 * sum(per_path + rate(p.strategies) * (years - before) for p in cfg.paths.values())
 
 
 def record_bytes(rows: int, steps: int, clients: int, patrons: int) -> float:

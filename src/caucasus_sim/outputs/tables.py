@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ..config import balance_axes
 
@@ -42,9 +43,12 @@ def stored_steps(model, stride: int) -> np.ndarray:
     return steps[(steps % stride == 0) | (steps == steps[-1])]
 
 
-def trajectory_table(models, stride: int = 1, dtype=np.float64) -> pd.DataFrame:
-    """One row per (path, replicate, stored step, client, patron); values in `dtype`."""
+def trajectory_table(models, stride: int = 1, dtype=np.float64, paths: list[str] | None = None) -> pd.DataFrame:
+    """One row per (path, replicate, stored step, client, patron); values in `dtype`; the
+    path column's categories are `paths` (default: the models' own)."""
     first = next(iter(models.values()))
+    paths = list(models) if paths is None else paths
+    codes = [paths.index(name) for name in models]
     steps = stored_steps(first, stride)
     rows = np.array([first.row_of(int(t)) for t in steps])
     S, R, C, P = len(steps), first.R, len(first.clients), len(first.patrons)
@@ -53,7 +57,7 @@ def trajectory_table(models, stride: int = 1, dtype=np.float64) -> pd.DataFrame:
     cat = pd.Categorical.from_codes
     return pd.DataFrame(
         {
-            "path": cat(np.repeat(np.arange(len(models), dtype=np.int16), n), list(models)),
+            "path": cat(np.repeat(np.array(codes, dtype=np.int16), n), paths),
             "replicate": np.tile(np.tile(np.repeat(first.replicate_ids, C * P), S), len(models)),
             "step": np.tile(steps[per_row], len(models)),
             "date": np.tile(np.array(first.dates, dtype="datetime64[D]")[steps[per_row]], len(models)),
@@ -100,6 +104,14 @@ def summary_table(models, cfg) -> pd.DataFrame:
                         "metric": metric, "patron": patron, "axis": "",
                         **{k: v[:, ci, pi] for k, v in st.items()},
                     }))
+        if "nonalignment" in m.records:  # the outside option, as the "patron" none
+            st = _stats(m.nonalignment_record)  # (S, C)
+            for ci, client in enumerate(m.clients):
+                rows.append(pd.DataFrame({
+                    "path": name, "step": steps, "date": dates, "client": client,
+                    "metric": "alignment_share", "patron": NONE, "axis": "",
+                    **{k: v[:, ci] for k, v in st.items()},
+                }))
         if axes:
             st = _stats(m.balance())  # (S, C)
             for ci, client in enumerate(m.clients):
@@ -132,6 +144,8 @@ def model_outcomes(model, cfg, path: str) -> pd.DataFrame:
             cols["axis"] = np.tile([axes[c] for c in model.clients], model.R)
         for pi, patron in enumerate(model.patrons):
             cols[f"alignment_share_{patron}"] = A[:, :, pi].reshape(-1)
+        if "nonalignment" in model.records:
+            cols[f"alignment_share_{NONE}"] = model.nonalignment_record[row].reshape(-1)
         frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True)
 
@@ -142,34 +156,48 @@ def outcome_table(models, cfg) -> pd.DataFrame:
 
 
 EVENT_COLUMNS = ["path", "replicate", "step", "date", "id", "origin", "source", "target",
-                 "cameo", "goldstein", "description"]
+                 "cameo", "goldstein", "description", "count"]
+_EVENT_TEXT = ("id", "origin", "source", "target", "cameo", "description")  # stored as categories
 
 
 def event_table(models) -> pd.DataFrame:
-    """The event log: scheduled events once (replicate empty), decided events per replicate."""
-    cols: dict[str, list] = {c: [] for c in EVENT_COLUMNS}
-    counts, replicates = [], []
-    for name, m in models.items():
-        for t, b, reps in m.event_log:
-            n = 1 if reps is None else len(reps)
-            counts.append(n)
-            replicates.append(np.array([-1]) if reps is None else m.replicate_ids[reps])
-            date = b.date if b.date is not None else m.dates[t]
-            for c, v in zip(EVENT_COLUMNS[2:], (t, date, b.id, b.origin, m.actors[b.source],
-                                                m.actors[b.target], b.kind.cameo, b.kind.goldstein,
-                                                b.description)):
-                cols[c].append(v)
-            cols["path"].append(name)
-    if not counts:
+    """The event log: scheduled events once (replicate empty), decided events per replicate,
+    with `count` the events of that row (more than one where a Poisson count fired several
+    events of one action in one step). Text columns are categories, sorted."""
+    return _categorised([_path_events(name, m) for name, m in models.items() if m.event_log])
+
+
+def _categorised(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Paths' event rows in one table, with the categories of every path together, sorted."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
-    reps = np.concatenate(replicates)
-    out = pd.DataFrame({c: np.repeat(np.array(v, dtype=object), counts) for c, v in cols.items() if c != "replicate"})
-    out["replicate"] = pd.array(np.where(reps < 0, 0, reps), dtype="Int64")
-    out.loc[reps < 0, "replicate"] = pd.NA
-    out["step"] = out["step"].astype(np.int64)
-    out["goldstein"] = out["goldstein"].astype(float)
-    out["date"] = pd.to_datetime(out["date"])
-    return out[EVENT_COLUMNS]
+    text = {c: union_categoricals([f[c] for f in frames], sort_categories=True) for c in ("path", *_EVENT_TEXT)}
+    out = pd.concat([f.drop(columns=list(text)) for f in frames], ignore_index=True)
+    return out.assign(**text)[EVENT_COLUMNS]
+
+
+def _path_events(name: str, m) -> pd.DataFrame:
+    """One path's event log as rows: each batch repeated once per replicate it reached."""
+    log = m.event_log
+    n = np.array([1 if reps is None else len(reps) for _, _, reps in log])
+    reps = np.concatenate([np.array([-1]) if reps is None else m.replicate_ids[reps] for _, _, reps in log])
+    counts = np.concatenate([np.ones(k, dtype=np.int64) if b.count is None else np.asarray(b.count, dtype=np.int64)
+                             for k, (_, b, _) in zip(n, log)])
+    text = {"id": [b.id for _, b, _ in log], "origin": [b.origin for _, b, _ in log],
+            "source": [m.actors[b.source] for _, b, _ in log], "target": [m.actors[b.target] for _, b, _ in log],
+            "cameo": [b.kind.cameo for _, b, _ in log], "description": [b.description for _, b, _ in log]}
+    cols = {}
+    for c, values in text.items():  # coded per batch, then repeated: no Python object per row
+        cats, codes = np.unique(np.array(values, dtype=object).astype(str), return_inverse=True)
+        cols[c] = pd.Categorical.from_codes(np.repeat(codes, n), cats)
+    dates = np.array([b.date if b.date is not None else m.dates[t] for t, b, _ in log], dtype="datetime64[D]")
+    replicate = pd.array(np.where(reps < 0, 0, reps), dtype="Int64")
+    replicate[reps < 0] = pd.NA
+    return pd.DataFrame({
+        "path": pd.Categorical.from_codes(np.zeros(len(reps), dtype=np.int8), [name]), "replicate": replicate, "step": np.repeat([t for t, _, _ in log], n).astype(np.int64),
+        "date": pd.to_datetime(np.repeat(dates, n)), **cols,
+        "goldstein": np.repeat([b.kind.goldstein for _, b, _ in log], n).astype(float), "count": counts})
 
 
 def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
@@ -179,7 +207,7 @@ def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
                                      "goldstein", "first_date", "count", "per_replicate"])
     g = events.groupby(["path", "origin", "id", "source", "target", "cameo", "goldstein"],
                        observed=True, sort=False)
-    out = g.agg(first_date=("date", "min"), count=("step", "size")).reset_index()
+    out = g.agg(first_date=("date", "min"), count=("count", "sum")).reset_index()
     scheduled = ~out["origin"].isin(["strategy", "reaction"])
     out["per_replicate"] = np.where(scheduled, 1.0, out["count"] / replicates)
     return out.sort_values(["path", "first_date", "id"], ignore_index=True)
@@ -188,15 +216,30 @@ def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
 def build_tables(models, cfg) -> dict[str, pd.DataFrame]:
     """Every table of a run, keyed by the stem of its file (RUN_FILES); the trajectories at
     the stride and precision of `cfg.store` (empty if the stride is 0)."""
-    events = event_table(models)
+    return combine_tables([path_tables(name, m, cfg) for name, m in models.items()])
+
+
+def path_tables(name: str, model, cfg) -> dict[str, pd.DataFrame]:
+    """The rows of one path's model in every table (a run builds them a path at a time, so
+    that one model's records are in memory at once)."""
     stride, dtype = int(cfg.store.trajectory_stride), np.dtype(cfg.store.trajectory_precision)
+    one = {name: model}
     return {
-        "summary": summary_table(models, cfg),
-        "trajectories": trajectory_table(models, stride, dtype) if stride > 0 else pd.DataFrame(),
-        "events": events,
-        "event_counts": event_counts(events, next(iter(models.values())).R),
-        "outcomes": outcome_table(models, cfg),
+        "summary": summary_table(one, cfg),
+        "trajectories": trajectory_table(one, stride, dtype, list(cfg.paths)) if stride > 0 else pd.DataFrame(),
+        "events": event_table(one),
+        "outcomes": outcome_table(one, cfg),
+        "replicates": model.R,
     }
+
+
+def combine_tables(parts: list[dict]) -> dict[str, pd.DataFrame]:
+    """The tables of a run from its paths' rows (`path_tables`), in path order."""
+    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True)
+              for name in ("summary", "trajectories", "outcomes")}
+    tables["events"] = _categorised([p["events"] for p in parts])
+    tables["event_counts"] = event_counts(tables["events"], parts[0]["replicates"])
+    return tables
 
 
 RUN_FILES = {"summary": "summary.csv", "trajectories": "trajectories.parquet", "events": "events.parquet",

@@ -21,7 +21,7 @@ from .. import plots
 from ..config import ConfigError
 from ..outputs.bundle import CONFIG, MANIFEST, read_manifest, sha256
 from . import attribution, run, sensitivity, sweep
-from .document import FIGURE_FORMATS, OUTPUTS, Document, Figures, Section, subplots, write
+from .document import DEFAULT_FIGURE_FORMATS, OUTPUTS, Document, Figures, Section, subplots, write
 
 BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
     "run": run.document,
@@ -40,7 +40,7 @@ def build(folder: Path, cfg, analysis: str) -> None:
         builder = BUILDERS[analysis]
     except KeyError:
         raise ConfigError(f"no report builder for analysis {analysis!r}; known: {', '.join(sorted(BUILDERS))}") from None
-    figs = Figures(folder / "figures", tuple(cfg.get("figure_formats", FIGURE_FORMATS)))
+    figs = Figures(folder / "figures", tuple(cfg.get("figure_formats", DEFAULT_FIGURE_FORMATS)))
     with plots.publication_style():
         doc = builder(folder, cfg, figs)
     write(folder, doc)

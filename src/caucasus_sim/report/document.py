@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from ..config.schema import FIGURE_FORMATS
+from ..config.schema import DEFAULT_FIGURE_FORMATS
 
 # the same figure gives the same bytes: no dates or software versions in the metadata, and
 # SVG element ids hashed from the content with a fixed salt instead of drawn at random
@@ -86,8 +86,8 @@ def subplots(width: float, height: float, nrows: int = 1, ncols: int = 1, layout
     return fig, fig.subplots(nrows, ncols, **kw)
 
 
-def save_figure(fig: Figure, folder: Path, name: str, formats=FIGURE_FORMATS) -> None:
-    """Write a figure in each of `formats` (of FIGURE_FORMATS) into `folder`."""
+def save_figure(fig: Figure, folder: Path, name: str, formats=DEFAULT_FIGURE_FORMATS) -> None:
+    """Write a figure in each of `formats` (png, svg, pdf) into `folder`."""
     # a figure laid out by constrained layout is saved at its own size (the width it is
     # printed at); any other is trimmed to its contents
     tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
@@ -102,7 +102,7 @@ class Figures:
     report shows each figure by its PNG (or its first format, if PNG is not written)."""
 
     folder: Path
-    formats: tuple[str, ...] = FIGURE_FORMATS
+    formats: tuple[str, ...] = DEFAULT_FIGURE_FORMATS
 
     def __post_init__(self) -> None:
         self.folder.mkdir(exist_ok=True)

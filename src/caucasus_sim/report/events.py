@@ -3,7 +3,6 @@ actors decided most often."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 
