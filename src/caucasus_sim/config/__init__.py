@@ -8,11 +8,17 @@ refuses configuration that names code. This layer imports nothing else of the pa
 
 from __future__ import annotations
 
+import copy
+import os
+from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra._internal.config_loader_impl import ConfigLoaderImpl  # applies value overrides, as compose does
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, open_dict
 
 from .cameo import cameo_table, check_cameo
 from .checks import actor_names, balance_axes, parse_date, validate
@@ -58,10 +64,61 @@ def load_config(overrides=(), *, config_dirs=(), return_hydra_config: bool = Fal
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(version_base=None, config_dir=str(config_dir())):
-            cfg = compose("config", overrides=overrides, return_hydra_config=return_hydra_config)
+            cfg = _composed(overrides, config_dirs)
+            if not return_hydra_config:
+                with open_dict(cfg):
+                    del cfg["hydra"]
     except ConfigError:
         raise
     except Exception as exc:  # Hydra and OmegaConf errors become one line
         raise ConfigError(describe_config_exception(exc)) from None
     check_no_code(cfg)
     return cfg
+
+
+_COMPOSED: OrderedDict = OrderedDict()  # Hydra's composition of the config groups, most recent last
+_KEPT = 16
+
+
+def _composed(overrides: list[str], config_dirs) -> DictConfig:
+    """Hydra's composition with `overrides`, from a cache of the composed config groups.
+
+    Composing is most of what loading costs (about a second; every command, test and
+    notebook cell pays it). Hydra first composes the defaults list, chosen by the overrides
+    that name config groups, then applies the others (values) to the result; so the result
+    of the first step is kept, keyed by those group overrides and by the name, time and size
+    of every file in the config tree, and the values are applied to a copy of it with
+    Hydra's own code. Sweeps and overrides of Hydra's settings are composed afresh.
+    """
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    repo = GlobalHydra.instance().hydra.config_loader.repository
+
+    def is_value(ov) -> bool:  # as Hydra's defaults list tells config overrides from group choices
+        if ov.is_sweep_override() or ov.key_or_group.split(".")[0].split("/")[0] == "hydra":
+            return False
+        return isinstance(ov.value(), dict) or not repo.group_exists(ov.key_or_group)
+
+    values = [ov for ov in parsed if is_value(ov)]
+    groups = [ov.input_line for ov in parsed if not is_value(ov)]
+    key = (tuple(groups), _tree_signature([config_dir(), *config_dirs]))
+    if key not in _COMPOSED:
+        _COMPOSED[key] = compose("config", overrides=groups, return_hydra_config=True)
+        while len(_COMPOSED) > _KEPT:
+            _COMPOSED.popitem(last=False)
+    _COMPOSED.move_to_end(key)
+    cfg = copy.deepcopy(_COMPOSED[key])
+    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra's compose does next
+    for ov in values:
+        cfg.hydra.overrides.task.append(ov.input_line)
+    return cfg
+
+
+def _tree_signature(folders) -> tuple:
+    """Name, modification time and size of every file under the config folders."""
+    out = []
+    for folder in folders:
+        for root, _, names in os.walk(Path(folder).expanduser(), followlinks=True):
+            for name in sorted(names):
+                st = os.stat(os.path.join(root, name))
+                out.append((os.path.join(root, name), st.st_mtime_ns, st.st_size))
+    return tuple(sorted(out))
