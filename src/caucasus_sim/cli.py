@@ -154,15 +154,15 @@ def main() -> None:
             if cl.multirun:
                 folder = multirun_folder(cfg, cl.typed)
                 sys.argv += [f"hydra.sweep.dir={folder}", "hydra.sweep.subdir=points"]
+            else:  # a plain run: the configuration is composed and checked already
+                runner.run(cfg, checked=checked[0])
+                return
     except ConfigError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted", 130)
-    if folder is None:
-        try:
-            app()
-        except KeyboardInterrupt:
-            fail("interrupted; no results folder was completed", 130)
+        fail("interrupted; no results folder was completed", 130)
+    if folder is None:  # --help, --cfg and Hydra's other information flags
+        app()
         return
     axes = [k for k in cl.sweeps if not k.startswith("hydra")]
     total = math.prod(len(v) for k, v in cl.sweeps.items() if not k.startswith("hydra"))

@@ -101,11 +101,12 @@ def warn(lines: list[str]) -> None:
         print(f"caucasus-sim: warning: {line}", file=sys.stderr)
 
 
-def run(cfg, *, write: bool = True) -> Result:
+def run(cfg, *, write: bool = True, checked: Checked | None = None) -> Result:
     """Run an experiment and write its results folder; `write=False` returns a plain
-    run's tables without writing anything."""
+    run's tables without writing anything. `checked`: what `check(cfg)` found, when the
+    caller has checked this configuration already."""
     started = time.perf_counter()
-    kind, plan = (c := check(cfg)).kind, c.plan
+    kind, plan = (c := checked or check(cfg)).kind, c.plan
     if not write:
         if kind != "run":
             raise ConfigError(f"a {kind} always writes its folder (it is how it resumes); use write=True")
