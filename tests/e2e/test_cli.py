@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import run_main
+from helpers import SHORT_HISTORY, run_main
 
 from caucasus_sim.cli import main as cli_main
 
 EXE = str(Path(sys.executable).with_name("caucasus-sim"))  # installed beside this Python
-SMALL = ["replicates=20", "scenario.end=2025-10-31", "progress=off"]
+SMALL = [SHORT_HISTORY, "replicates=20", "scenario.end=2025-10-31", "progress=off"]
 
 
 def cli(args, cwd: Path) -> subprocess.CompletedProcess:
@@ -45,8 +45,8 @@ def test_default_experiment_writes_a_complete_results_folder(tmp_path):
     assert manifest["versions"]["mesa"].startswith("3.5")
     pngs = sorted((folder / "figures").glob("*.png"))
     assert len(pngs) >= 3
-    for png in pngs:
-        assert png.with_suffix(".svg").is_file()
+    for png in pngs:  # the default formats: a raster and a vector one
+        assert png.with_suffix(".pdf").is_file() and not png.with_suffix(".svg").exists()
     report = (folder / "report.md").read_text()
     for png in pngs:
         assert f"figures/{png.name}" in report
@@ -62,7 +62,7 @@ def test_default_experiment_writes_a_complete_results_folder(tmp_path):
 
 
 def test_overrides_change_the_run(tmp_path):
-    proc = cli(["replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off", "figure_formats=[svg]"],
+    proc = cli([SHORT_HISTORY, "replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off", "figure_formats=[svg]"],
                tmp_path)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((complete_runs(tmp_path)[0] / "manifest.json").read_text())
@@ -71,7 +71,7 @@ def test_overrides_change_the_run(tmp_path):
 
 
 def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
-    args = ["experiment=fj_known_answer", "scenario.end=2025-06-01", "figure_formats=[svg]"]
+    args = ["experiment=fj_known_answer", SHORT_HISTORY, "scenario.end=2025-06-01", "figure_formats=[svg]"]
     procs = [subprocess.Popen([EXE, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(2)]
     assert all(p.wait(timeout=120) == 0 for p in procs)

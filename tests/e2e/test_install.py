@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHRUNK = ["replicates=4", "scenario.end=2025-09-30", "progress=off", "figure_formats=[svg]"]
+# Model v2 on the 2024-2025 timeline, to September 2025
+SHRUNK = ["scenario=history_2024_2025", "replicates=4", "scenario.end=2025-09-30", "progress=off", "figure_formats=[svg]"]
 USER_EXPERIMENT = """\
 # @package _global_
 # A user's own experiment, kept outside the package: the status quo only, to the end of 2025.

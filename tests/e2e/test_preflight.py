@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import FAST_FIGURES, run_main
+from helpers import FAST_FIGURES, SHORT_HISTORY, V1, run_main
 
 from caucasus_sim.cli import main as cli_main
 from caucasus_sim.model import CaucasusModel
 
-SMALL = ["replicates=5", "scenario.end=2025-09-30", "progress=off", FAST_FIGURES]
+SMALL = [SHORT_HISTORY, "replicates=5", "scenario.end=2025-09-30", "progress=off", FAST_FIGURES]
 
 
 def caucasus_sim(args: list[str], tmp_path: Path, capsys):
@@ -55,11 +55,12 @@ def test_keys_added_with_plus_must_exist_in_the_schema(tmp_path, capsys, args, n
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["scenario.end=2200-01-01", "limits.memory_gb=16"], "9,135 steps needs about"),
+    (["scenario.end=2200-01-01", "limits.memory_gb=8"], "9,756 steps needs about"),
     (["replicates=100000000"], "100,000,000 replicates"),
     (["experiment=strategy_sweep", "replicates=1000000"], "more than the"),
     (["experiment=sensitivity", "replicates=5000000"], "more than the"),
-    (["scenario.end=2030-12-31", "replicates=20000", "limits.disk_gb=0.5"], "writes about"),
+    (["scenario.end=2030-12-31", "replicates=20000", "limits.memory_gb=1000", "limits.disk_gb=0.5"],
+     "writes about"),
 ])
 def test_runs_larger_than_the_machine_are_refused_with_the_estimate(tmp_path, capsys, no_model, args, needle):
     line = refused(caucasus_sim(["progress=off", *args], tmp_path, capsys), needle)
@@ -114,7 +115,7 @@ def test_duplicate_event_ids_in_a_timeline_are_refused_naming_both_rows(tmp_path
 def test_each_warning_appears_once_and_is_recorded(tmp_path, capsys):
     (tmp_path / "t.csv").write_text("id,date,source,target,cameo\nvisit,2025-02-10,TUR,AZE,042\n"
                                     "late,2025-10-15,RUS,AZE,173\n")
-    args = [*SMALL, f"scenario.timeline={tmp_path / 't.csv'}", "actors.listening.AZE.AZE_diaspora_RUS=0.5"]
+    args = [V1, *SMALL, f"scenario.timeline={tmp_path / 't.csv'}", "actors.listening.AZE.AZE_diaspora_RUS=0.5"]
     proc = caucasus_sim(args, tmp_path, capsys)
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("caucasus-sim: warning: ")]

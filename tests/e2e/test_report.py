@@ -15,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_main
+from helpers import SHORT_HISTORY, run_main
 
 from caucasus_sim.cli import report_main
 
 BIN = Path(sys.executable).parent
 SIM, REPORT = str(BIN / "caucasus-sim"), str(BIN / "caucasus-sim-report")
-RUN = ["replicates=8", "scenario.end=2025-10-31", "progress=off"]
-SWEEP = ["experiment=strategy_sweep", "replicates=4", "scenario.end=2026-06-30", "progress=off",
+ALL_FORMATS = "figure_formats=[png,svg,pdf]"  # these tests test every format (the default is png and pdf)
+RUN = [SHORT_HISTORY, "replicates=8", "scenario.end=2025-10-31", "progress=off", ALL_FORMATS]
+SWEEP = ["experiment=strategy_sweep", SHORT_HISTORY, "replicates=4", "scenario.end=2026-06-30", "progress=off", ALL_FORMATS,
          "sweep.axes.0.values=[0.0,3.0]", "sweep.axes.1.values=[0.0,3.0]"]
 
 
@@ -125,7 +126,7 @@ def test_report_html_embeds_every_figure_and_loads_nothing(kind, request):
 
 
 def test_a_plain_run_of_one_patron_leaves_out_the_simplex_with_a_note(tmp_path):
-    proc = cli(SIM, ["experiment=fj_known_answer", "scenario.end=2025-06-01"], tmp_path)
+    proc = cli(SIM, ["experiment=fj_known_answer", SHORT_HISTORY, "scenario.end=2025-06-01"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     folder = results_folder(tmp_path)
     report = (folder / "report.md").read_text()

@@ -13,14 +13,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from helpers import compose, run_main
 from omegaconf import DictConfig, ListConfig
 
 from caucasus_sim.cli import main as cli_main
 
-SHRUNK = ["replicates=2", "scenario.end=2025-02-01", "progress=off", "figure_formats=[svg]",
+SHRUNK = ["scenario=history_2024_2025", "replicates=2", "scenario.end=2025-08-31", "progress=off", "figure_formats=[svg]",
           "limits.memory_gb=1", "limits.disk_gb=0.2"]
 
 
@@ -90,11 +90,18 @@ def outcome(args: list[str], capsys) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(overrides=OVERRIDES)
-def test_fuzzed_overrides_are_checked_or_refused_in_one_line(overrides, capsys):
-    outcome(["--check", *SHRUNK, *overrides], capsys)
+CHECKED_EXAMPLES, SHARDS = 300, 3  # shards with seeds of their own, so that test workers share them
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_fuzzed_overrides_are_checked_or_refused_in_one_line(shard, capsys):
+    @seed(20250627 + shard)
+    @settings(max_examples=CHECKED_EXAMPLES // SHARDS, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(overrides=OVERRIDES)
+    def checked(overrides):
+        outcome(["--check", *SHRUNK, *overrides], capsys)
+    checked()
 
 
 @pytest.mark.slow

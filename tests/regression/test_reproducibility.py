@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import SHORT, compose, set_paths
+from helpers import SHORT, V1, compose, set_paths
 
 from caucasus_sim import CaucasusModel, run
 
@@ -69,7 +69,7 @@ def test_pinned_seeded_outputs():
     has acted, so the paths agree; by the end they differ. If a deliberate model change
     moves these, re-pin from `run(...)` output and say why in the commit and docs/odd.md.
     """
-    out = run(compose("replicates=100", *SHORT), write=False).outcomes
+    out = run(compose(V1, "replicates=100", *SHORT), write=False).outcomes
     for outcome, expected in PINNED.items():
         aze = out[(out["client"] == "AZE") & (out["outcome"] == outcome)]
         got = aze.groupby("path", observed=True)["balance"].median().to_dict()
@@ -83,4 +83,36 @@ PINNED = {
                    "turkish": 0.44053447943270535},
     "end": {"russian": 0.3503695601801686, "status_quo": 0.39874153320013994,
             "turkish": 0.4517051722308819},
+}
+
+
+def test_pinned_seeded_outputs_of_model_v2():
+    """Pinned medians of Model v2 (seed 20250627), tolerance 1e-9: each client's balance on
+    its own axis over the first years of the 2013 history (50 replicates, to 2016-06-30;
+    the paths agree, as their strategies act from July 2025), and Azerbaijan's balance by
+    path on the 2024-2025 timeline (100 replicates, to 2025-09-30). Re-pin only for a
+    deliberate model change, and say why in the commit and docs/odd.md."""
+    history = run(compose("replicates=50", "progress=off", "scenario.end=2016-06-30",
+                          "scenario.outcome_dates=[2015-01-01]"), write=False).outcomes
+    for (outcome, client), expected in PINNED_V2_HISTORY.items():
+        rows = history[(history["client"] == client) & (history["outcome"] == outcome)]
+        assert rows["balance"].median() == pytest.approx(expected, abs=1e-9), (outcome, client)
+    out = run(compose("replicates=100", *SHORT), write=False).outcomes
+    for outcome, expected in PINNED_V2.items():
+        aze = out[(out["client"] == "AZE") & (out["outcome"] == outcome)]
+        got = aze.groupby("path", observed=True)["balance"].median().to_dict()
+        assert got.keys() == expected.keys()
+        for path, value in expected.items():
+            assert got[path] == pytest.approx(value, abs=1e-9), (outcome, path)
+
+
+PINNED_V2_HISTORY = {
+    ("2015-01-01", "AZE"): 0.09125588571216911, ("2015-01-01", "ARM"): -0.6073067292655365,
+    ("2015-01-01", "GEO"): 0.515419252819662, ("end", "AZE"): 0.15022547703289602,
+    ("end", "ARM"): -0.5772468940997477, ("end", "GEO"): 0.5250996077107348,
+}
+PINNED_V2 = {
+    "2025-07-01": {"russian": 0.12887642320860335, "status_quo": 0.12887642320860335,
+                   "turkish": 0.12887642320860335},
+    "end": {"russian": 0.052049555989446133, "status_quo": 0.11045953000956849, "turkish": 0.18469410149483173},
 }
