@@ -213,9 +213,13 @@ class State(Observables):
         what events moved becomes part of the anchors. rho = 0 leaves them fixed (v1)."""
         if self.anchor is None or not self._on["drift"]:
             return
-        held = (self.attitude - np.matmul(self.net.LW, self.attitude)) / self._keep
-        rho = self.anchor_drift if np.ndim(self.anchor_drift) == 0 else self.anchor_drift[:, None, None]
-        self.anchor += rho * (held - self.anchor)
+        # in place, in the scratch array diffuse() left (the same arithmetic, no temporaries)
+        held = np.matmul(self.net.LW, self.attitude, out=self._spare)
+        np.subtract(self.attitude, held, out=held)
+        held /= self._keep
+        held -= self.anchor
+        held *= self.anchor_drift if np.ndim(self.anchor_drift) == 0 else self.anchor_drift[:, None, None]
+        self.anchor += held
         np.clip(self.anchor, -1.0, 1.0, out=self.anchor)
 
     def apply(self, b: EventBatch) -> None:
