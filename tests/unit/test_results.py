@@ -35,3 +35,18 @@ def test_saved_tables_reload_equal_to_the_returned_ones(tmp_results):
         res.summary[["mean", "q05", "q50", "q95"]]).abs().max().max() < 1e-5  # %.6g in CSV
     assert len(saved["events"]) == len(res.events)
     assert list(saved["outcomes"]["path"].unique()) == list(res.outcomes["path"].unique())
+
+
+def test_summary_quantiles_are_numpys_bit_for_bit():
+    """The summary reads its quantiles from sorted replicates; they must equal np.quantile's."""
+    import numpy as np
+
+    from caucasus_sim.outputs.tables import QUANTILES, sorted_quantile
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 20, 999, 1000):
+        values = rng.normal(size=(4, n, 3, 2))
+        values[0, :, 0, 0] = 0.25  # ties
+        ordered = np.sort(values, axis=1)
+        for q in (*QUANTILES.values(), 0.0, 0.3, 1.0):
+            assert np.array_equal(sorted_quantile(ordered, q), np.quantile(values, q, axis=1)), (n, q)

@@ -75,10 +75,23 @@ def trajectory_table(models, stride: int = 1, dtype=np.float64, paths: list[str]
 def _stats(values: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and quantiles over the replicate axis (axis 1)."""
     out = {"mean": values.mean(axis=1)}
-    qs = np.quantile(values, list(QUANTILES.values()), axis=1)
-    for i, key in enumerate(QUANTILES):
-        out[key] = qs[i]
+    ordered = np.sort(values, axis=1)
+    for key, q in QUANTILES.items():
+        out[key] = sorted_quantile(ordered, q)
     return out
+
+
+def sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
+    """np.quantile(values, q, axis=1) (its default, linear method), bit for bit, of values
+    already sorted along axis 1 (finite, as every recorded value is): sorting once and
+    reading each quantile costs a quarter of np.quantile's selection per quantile."""
+    n = ordered.shape[1]
+    index = (n - 1) * q  # numpy's virtual index of the linear method
+    low = n - 1 if index >= n - 1 else int(np.floor(index))
+    gamma = index - low if index < n - 1 else 0.0
+    a, b = ordered[:, low], ordered[:, min(low + 1, n - 1)]
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma  # numpy's _lerp
 
 
 def summary_table(models, cfg) -> pd.DataFrame:
