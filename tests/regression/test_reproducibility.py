@@ -116,3 +116,24 @@ PINNED_V2 = {
                    "turkish": 0.12887642320860335},
     "end": {"russian": 0.052049555989446133, "status_quo": 0.11045953000956849, "turkish": 0.18469410149483173},
 }
+
+
+@pytest.mark.parametrize("overrides", [
+    ["replicates=20", *SHORT],  # the paths part when their strategies start
+    ["replicates=5", "scenario.end=2025-10-31", "progress=off"],  # after the 2013-2025 history
+    ["experiment=yekaterinburg_counterfactual", "replicates=20", *SHORT],  # at the removed raid
+], ids=["strategies", "history", "counterfactual"])
+def test_paths_branched_from_their_common_history_equal_paths_run_alone(overrides):
+    from caucasus_sim.analysis.runs import path_models
+    from caucasus_sim.model import common_steps
+
+    cfg = compose(*overrides)
+    shared = common_steps(cfg)
+    assert 0 < shared < CaucasusModel(cfg, replicates=1).n_steps  # there is a common history, and a branch
+    for name, branched in path_models(cfg):
+        alone = CaucasusModel(cfg, path=name).run()
+        for record in alone.records:
+            assert np.array_equal(getattr(branched, f"{record}_record"), getattr(alone, f"{record}_record")), record
+        assert np.array_equal(branched.attitude, alone.attitude) and np.array_equal(branched.ties, alone.ties)
+        log = lambda m: [(t, b.id, None if r is None else r.tolist()) for t, b, r in m.event_log]  # noqa: E731
+        assert log(branched) == log(alone)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..config import validate
-from ..model import CaucasusModel
+from ..model import CaucasusModel, common_steps
 from ..model.calendar import Calendar
 from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
 from ..outputs.tables import combine_tables, path_tables
@@ -70,14 +70,16 @@ def prepare(cfg) -> None:
 
 
 def cost(cfg, plan=None) -> Cost:
-    """What a plain run holds in memory (one path's records at every step at a time, the
-    event log and the tables of all paths) and writes (tables and report)."""
+    """What a plain run holds in memory (the records at every step of one path's model and,
+    when the paths share a history, of its trunk; the event log and the tables of all
+    paths) and writes (tables and report)."""
     steps, outcomes, C, P = shape_of(cfg)
     paths, R = len(cfg.paths), int(cfg.replicates)
     stride = int(cfg.store.trajectory_stride)
     stored = paths * R * C * P * (steps // stride + 2) if stride else 0
     events = decided_events(cfg) * R
-    memory = (BASE_MEMORY + model_bytes(R, steps + 1, C, P) + stored * TRAJECTORY_ROW_BYTES["memory"]
+    models = 2 if common_steps(cfg) else 1  # the common history's model and a path's
+    memory = (BASE_MEMORY + models * model_bytes(R, steps + 1, C, P) + stored * TRAJECTORY_ROW_BYTES["memory"]
               + events * EVENT_ROW_BYTES["memory"])
     disk = (REPORT_BYTES + stored * TRAJECTORY_ROW_BYTES[str(cfg.store.trajectory_precision)]
             + paths * R * C * outcomes * OUTCOME_ROW_BYTES["csv"] + paths * (steps + 1) * C * (5 * P + 1) * 100
@@ -86,34 +88,43 @@ def cost(cfg, plan=None) -> Cost:
                 "replicates, scenario.end or the number of paths (or store.trajectory_stride, for disk)")
 
 
-def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
-    """Build and run one model per path, all with the same replicate keys."""
+def path_models(cfg, progress: str | None = None):
+    """Each path's finished model, one at a time (path, model), all with the same replicate
+    keys. The paths' common history (`common_steps`: the steps through which they run the
+    same model) is simulated once and branched, bit for bit as if each path ran alone."""
     validate(cfg)
-    models = {name: CaucasusModel(cfg, path=name) for name in cfg.paths}
-    total = sum(m.n_steps for m in models.values())
-    with progress_bar(cfg, total, "step", cfg.experiment, progress=progress, leave=False) as bar:
-        for name, model in models.items():
+    names, n_steps = list(cfg.paths), Calendar.from_config(cfg.scenario).n_steps
+    shared = common_steps(cfg)
+    trunk = None
+    with progress_bar(cfg, shared + len(names) * (n_steps - shared), "step", cfg.experiment,
+                      progress=progress, leave=False) as bar:
+        for i, name in enumerate(names):
+            if shared and trunk is None:
+                bar.set_postfix_str(f"common history of {len(names)} paths")
+                trunk = CaucasusModel(cfg, path=names[0]).run(progress=bar.update, until=shared)
+            model = CaucasusModel(cfg, path=name) if trunk is None else trunk.branch(name)
+            if i == len(names) - 1:
+                trunk = None  # the last branch needs the trunk no more
             bar.set_postfix_str(f"path={name}, R={model.R}")
-            model.run(progress=bar.update)
-    return models
+            yield name, model.run(progress=bar.update)
+            del model
+            gc.collect()  # the model and its agents refer to each other: free its records now
+
+
+def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:
+    """Every path's finished model (all in memory at once)."""
+    return dict(path_models(cfg, progress))
 
 
 def run_paths(cfg) -> RunResult:
-    """Simulate every path, all with the same replicate keys, and build the tables of the
-    run; one path at a time, so that only one model's records are in memory at once."""
-    validate(cfg)
+    """Simulate every path and build the tables of the run, one path at a time, so that
+    only the common history's model and one path's are in memory at once."""
     parts, late = [], {}
-    total = len(cfg.paths) * Calendar.from_config(cfg.scenario).n_steps
-    with progress_bar(cfg, total, "step", cfg.experiment, leave=False) as bar:
-        for name in cfg.paths:
-            model = CaucasusModel(cfg, path=name)
-            bar.set_postfix_str(f"path={name}, R={model.R}")
-            model.run(progress=bar.update)
-            parts.append(path_tables(name, model, cfg))
-            late[name] = sum(1 for e in model.events if model.step_of(e.date) > model.n_steps)
-            steps, dates, R = model.n_steps, (str(model.dates[0]), str(model.dates[-1])), int(model.R)
-            del model
-            gc.collect()  # the model and its agents refer to each other: free its records now
+    for name, model in path_models(cfg):
+        parts.append(path_tables(name, model, cfg))
+        late[name] = sum(1 for e in model.events if model.step_of(e.date) > model.n_steps)
+        steps, dates, R = model.n_steps, (str(model.dates[0]), str(model.dates[-1])), int(model.R)
+        del model  # before the next path's model is built
     return RunResult(experiment=str(cfg.experiment), **combine_tables(parts), replicates=R, steps=steps,
                      dates=dates, events_after_end=late, stored=stored(cfg), axes=axis_names(cfg))
 

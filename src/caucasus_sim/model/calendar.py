@@ -45,3 +45,14 @@ class Calendar:
         """The step at which the state includes every event up to `date`: the first step
         whose date is on or after it (capped at the last step)."""
         return min(self.n_steps, max(0, -(-(date - self.start).days // self.dt_days)))
+
+    def event_steps(self, date: dt.date, month_only: bool) -> list[tuple[int, float]]:
+        """The steps at which an event dated `date` acts, with the share of its magnitude at
+        each: its step; or, for an event known only to the month (`month_only`), every step
+        whose interval (d[t-1], d[t]] meets that month, evenly. Steps after the last are left out."""
+        if not month_only:
+            t = self.step_of(date)
+            return [(t, 1.0)] if t <= self.n_steps else []
+        last = (date.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        first, end = self.step_of(date), self.step_of(last)
+        return [(t, 1.0 / (end - first + 1)) for t in range(first, end + 1) if t <= self.n_steps]

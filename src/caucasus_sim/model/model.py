@@ -12,7 +12,7 @@ noise -> bounds -> record influence and alignment.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
+import copy
 
 import mesa
 import numpy as np
@@ -109,11 +109,7 @@ class CaucasusModel(mesa.Model):
         self.records = list(RECORDS) + [name for name, on in (
             ("goodwill", self.state.mechanism_on("goodwill")), ("nonalignment", net.nonalignment is not None)) if on]
         self._build_decisions(cfg, catalog)
-        self.events: list[Event] = [] if self.quiet else path_events(cfg, self.path)
-        self._schedule: dict[int, list[EventBatch]] = {}
-        for e in self.events:
-            for t, share in self._steps_of(e, bool(cfg.scenario.spread_month_events)):
-                self._schedule.setdefault(t, []).append(self._batch_of(e, share))
+        self._schedule_events(after=0)
         self._pending: list[EventBatch] = []
         self.event_log: list[tuple[int, EventBatch, np.ndarray | None]] = []
         self._allocate_records()
@@ -136,32 +132,61 @@ class CaucasusModel(mesa.Model):
     def _build_decisions(self, cfg, catalog: Catalog) -> None:
         """Each state's strategies, each with its window: the path's from decisions_from,
         `decisions.always` from the start, `decisions.history` until decisions_from."""
+        self._path_strategies: list[Strategy] = []
         if self.quiet:
             return
-        by_code = {a.code: a for a in self.state_agents}
         start, branch = self.calendar.start, self.calendar.decisions_from
-        poisson = cfg.params.event_counts == "poisson"
-        windows = ([(s, branch, None) for s in cfg.paths[self.path].strategies]
-                   + [(s, start, None) for s in cfg.decisions.always]
-                   + [(s, start, branch) for s in cfg.decisions.history])
-        for sname, since, until in windows:
-            spec = OmegaConf.to_object(cfg.decisions.strategies[sname])  # plain: read many times
-            by_code[spec.actor].strategies.append(
-                Strategy(sname, spec, catalog, self.index, self.batch.value, since, until, poisson))
+        for sname, since, until in ([(s, start, None) for s in cfg.decisions.always]
+                                    + [(s, start, branch) for s in cfg.decisions.history]):
+            self._strategy(sname, since, until, catalog, first=False)
+        self._add_path_strategies(catalog)
         for actor, spec in cfg.decisions.reactions.items():
-            by_code[actor].reaction = Reaction(actor, OmegaConf.to_object(spec), catalog)
+            self._agent(actor).reaction = Reaction(actor, OmegaConf.to_object(spec), catalog)
 
-    def _steps_of(self, e: Event, spread: bool) -> list[tuple[int, float]]:
-        """The steps at which an event acts, with the share of its magnitude at each: its
-        step; or, for an event known only to the month when `spread`, every step whose
-        interval (d[t-1], d[t]] meets that month, evenly."""
-        if not (spread and e.precision == "month"):
-            t = self.calendar.step_of(e.date)
-            return [(t, 1.0)] if t <= self.n_steps else []
-        last = (e.date.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        first, end = self.calendar.step_of(e.date), self.calendar.step_of(last)
-        steps = [t for t in range(first, end + 1) if t <= self.n_steps]
-        return [(t, 1.0 / (end - first + 1)) for t in steps]
+    def _agent(self, code: str) -> StateAgent:
+        return next(a for a in self.state_agents if a.code == code)
+
+    def _strategy(self, sname: str, since, until, catalog: Catalog, first: bool) -> Strategy:
+        """Give a strategy to its actor: first in its list (a path's; an actor has at most one
+        at any date), or last."""
+        spec = OmegaConf.to_object(self.cfg.decisions.strategies[sname])  # plain: read many times
+        strategy = Strategy(sname, spec, catalog, self.index, self.batch.value, since, until,
+                            self.cfg.params.event_counts == "poisson")
+        owner = self._agent(spec.actor).strategies
+        owner.insert(0, strategy) if first else owner.append(strategy)
+        return strategy
+
+    def _add_path_strategies(self, catalog: Catalog) -> None:
+        for sname in reversed(list(self.cfg.paths[self.path].strategies)):  # each first: in the path's order
+            self._path_strategies.append(self._strategy(sname, self.calendar.decisions_from, None, catalog, True))
+
+    def branch(self, path: str) -> CaucasusModel:
+        """This model as it is now, continuing as `path`: its state, records and event log so
+        far, then `path`'s scheduled events and strategies. Only valid when `path` runs the
+        same model up to the current step (`common_steps` finds how far paths agree); then
+        the branch equals a run of `path` from the start, bit for bit."""
+        if path not in self.cfg.paths:
+            raise ConfigError(f"path: unknown path {path!r}; expected one of {', '.join(self.cfg.paths)}")
+        shared = {id(self.cfg): self.cfg, id(self.network): self.network, id(self.event_log): list(self.event_log)}
+        twin = copy.deepcopy(self, shared)
+        twin.path = path
+        twin._schedule_events(after=twin.steps)
+        for strategy in twin._path_strategies:
+            next(a for a in twin.state_agents if strategy in a.strategies).strategies.remove(strategy)
+        twin._path_strategies = []
+        if not twin.quiet:
+            twin._add_path_strategies(Catalog(twin.cfg.catalog))
+        return twin
+
+    def _schedule_events(self, after: int) -> None:
+        """The path's scheduled events, as batches by the step they act at (after `after`)."""
+        self.events: list[Event] = [] if self.quiet else path_events(self.cfg, self.path)
+        self._schedule: dict[int, list[EventBatch]] = {}
+        spread = bool(self.cfg.scenario.spread_month_events)
+        for e in self.events:
+            for t, share in self.calendar.event_steps(e.date, spread and e.precision == "month"):
+                if t > after:
+                    self._schedule.setdefault(t, []).append(self._batch_of(e, share))
 
     def _batch_of(self, e: Event, share: float = 1.0) -> EventBatch:
         return EventBatch(source=self.index[e.source], target=self.index[e.target], kind=e.kind,
@@ -215,9 +240,10 @@ class CaucasusModel(mesa.Model):
         if t >= self.n_steps:
             self.running = False
 
-    def run(self, progress=None) -> CaucasusModel:
-        """Step to the end of the scenario; `progress` is called with 1 per step."""
-        while self.running:
+    def run(self, progress=None, until: int | None = None) -> CaucasusModel:
+        """Step to the end of the scenario (or through step `until`); `progress` is called
+        with 1 per step."""
+        while self.running and (until is None or self.steps < until):
             self.step()
             if progress is not None:
                 progress(1)
@@ -281,3 +307,30 @@ class CaucasusModel(mesa.Model):
             i, j = (self.patrons.index(p) for p in axes[client])
             out[..., c] = self.alignment_record[..., c, i] - self.alignment_record[..., c, j]
         return out
+
+
+def common_steps(cfg) -> int:
+    """The last step through which every path of `cfg` runs the same model, so that one run
+    can branch into all of them there (`CaucasusModel.branch`): the paths' scheduled events
+    agree at every step up to it, and their strategies, if they differ, act only after it.
+    0 when they part at once (or there is one path)."""
+    paths = list(cfg.paths)
+    if len(paths) < 2:
+        return 0
+    calendar = Calendar.from_config(cfg.scenario)
+    spread = bool(cfg.scenario.spread_month_events)
+
+    def schedule(path: str) -> dict[int, list]:
+        out: dict[int, list] = {}
+        for e in [] if cfg.quiet else path_events(cfg, path):
+            for t, share in calendar.event_steps(e.date, spread and e.precision == "month"):
+                out.setdefault(t, []).append((e, share))
+        return out
+
+    first, others = schedule(paths[0]), [schedule(p) for p in paths[1:]]
+    differ = [t for t in sorted(set(first).union(*others)) if any(o.get(t) != first.get(t) for o in others)]
+    part = differ[0] if differ else calendar.n_steps + 1
+    strategies = [list(cfg.paths[p].strategies) for p in paths]
+    if not cfg.quiet and any(s != strategies[0] for s in strategies[1:]):
+        part = min(part, calendar.step_at(calendar.decisions_from))
+    return max(0, min(part - 1, calendar.n_steps))
