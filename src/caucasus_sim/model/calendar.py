@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..config import parse_date
+import numpy as np
+
+from ..config import ConfigError, parse_date
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,11 @@ class Calendar:
         last = (date.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         first, end = self.step_of(date), self.step_of(last)
         return [(t, 1.0 / (end - first + 1)) for t in range(first, end + 1) if t <= self.n_steps]
+
+    def recorded_steps(self, record: str, outcome_steps: list[tuple[str, int]]) -> np.ndarray:
+        """The steps a model records: "all", or "outcomes" (step 0, the outcome dates and the end)."""
+        if record == "all":
+            return np.arange(self.n_steps + 1)
+        if record == "outcomes":
+            return np.array(sorted({0, self.n_steps, *(t for _, t in outcome_steps)}))
+        raise ConfigError(f"record: unknown value {record!r}; expected one of all, outcomes")

@@ -30,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
 from ..config.checks import check_range
 from .calendar import Calendar
+from .streams import stream_id
 
 TIMELINE_REQUIRED = ("date", "source", "target", "cameo")
 TIMELINE_OPTIONAL = (
@@ -72,6 +73,13 @@ class Event:
     description: str = ""
     citation: str = ""
     precision: str = "day"  # day | month (the date is the first of the month)
+
+    def batch(self, index: dict[str, int], share: float = 1.0) -> EventBatch:
+        """This event as a batch acting on every replicate, with `share` of its magnitude."""
+        return EventBatch(source=index[self.source], target=index[self.target], kind=self.kind,
+                          magnitude=self.magnitude if share == 1.0 else self.magnitude * share, id=self.id,
+                          origin=self.origin, description=self.description,
+                          noise_stream=stream_id(f"event:{self.id}"), noise_step=0, date=self.date)
 
 
 @dataclass

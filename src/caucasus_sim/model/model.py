@@ -26,7 +26,7 @@ from .events import Catalog, Event, EventBatch, path_events
 from .network import network_of
 from .parameters import Points
 from .state import State
-from .streams import replicate_keys, stream_id
+from .streams import replicate_keys
 
 RECORDS = ("alignment", "attitude", "influence", "grievance", "tie")  # recorded per step, (R, C, P) each
 OPTIONAL_RECORDS = ("goodwill", "nonalignment")  # recorded where their mechanism is on; nonalignment (R, C)
@@ -101,7 +101,7 @@ class CaucasusModel(mesa.Model):
         self.calendar = Calendar.from_config(cfg.scenario)
         self.n_steps, self.dates, self.dt_days = self.calendar.n_steps, self.calendar.dates, self.calendar.dt_days
         self.outcome_steps = self.calendar.outcome_steps(cfg.scenario.outcome_dates)
-        self.recorded_steps = self._recorded_steps(record)
+        self.recorded_steps = self.calendar.recorded_steps(record, self.outcome_steps)
         self._row = {int(t): i for i, t in enumerate(self.recorded_steps)}
         catalog = Catalog(cfg.catalog)
         self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet,
@@ -186,20 +186,7 @@ class CaucasusModel(mesa.Model):
         for e in self.events:
             for t, share in self.calendar.event_steps(e.date, spread and e.precision == "month"):
                 if t > after:
-                    self._schedule.setdefault(t, []).append(self._batch_of(e, share))
-
-    def _batch_of(self, e: Event, share: float = 1.0) -> EventBatch:
-        return EventBatch(source=self.index[e.source], target=self.index[e.target], kind=e.kind,
-                          magnitude=e.magnitude if share == 1.0 else e.magnitude * share, id=e.id,
-                          origin=e.origin, description=e.description,
-                          noise_stream=stream_id(f"event:{e.id}"), noise_step=0, date=e.date)
-
-    def _recorded_steps(self, record: str) -> np.ndarray:
-        if record == "all":
-            return np.arange(self.n_steps + 1)
-        if record == "outcomes":
-            return np.array(sorted({0, self.n_steps, *(t for _, t in self.outcome_steps)}))
-        raise ConfigError(f"record: unknown value {record!r}; expected one of all, outcomes")
+                    self._schedule.setdefault(t, []).append(e.batch(self.index, share))
 
     def row_of(self, t: int) -> int:
         """The row of the records that holds step t."""
