@@ -111,3 +111,25 @@ def test_reactions_to_russias_recorded_acts_compared_with_azerbaijans(tmp_path, 
     # the raid drew four acts in four days; the model answers with at most one rung per
     # source and step, so the recorded burst lies above its 95% quantile (a known limit)
     assert np.quantile(found["raid"], 0.95) < len(recorded["raid"])
+
+
+def test_russian_accommodation_can_turn_azerbaijan_with_no_counting_floor(capsys):
+    """The sweep of experiments/accommodation_sweep.yaml, at three of its points: with
+    Turkey idle, Russia's accommodation at 2, 8 and 64 times its rates. v1 counted at most
+    one event per action and step, so its mean balance could not fall below -0.063 however
+    hard Russia tried; under Poisson counts it falls below that and turns negative, and it
+    stops falling only where Azerbaijan's attitude and ties toward Russia reach their bounds."""
+    cfg = compose("experiment=accommodation_sweep", "sweep.method=none", "replicates=50", "progress=off",
+                  "scenario.outcome_dates=[]", "decisions.strategies.tur_restrained.intensity=0")
+    key = "decisions.strategies.rus_accommodating.intensity"
+    levels = (2.0, 8.0, 64.0)
+    m = CaucasusModel(cfg, path="russian", points=[{key: v} for v in levels], record="outcomes").run()
+    c, r = m.clients.index("AZE"), m.patrons.index("RUS")
+    end = m.balance()[-1, :, c].reshape(len(levels), -1)
+    x = m.state.client_attitude()[:, c, r].reshape(len(levels), -1)
+    report(capsys, "AZE TUR-RUS balance at the end of 2028, Turkey idle, by Russian accommodation intensity: "
+           + ", ".join(f"{v:g}: {b.mean():+.3f} (< 0 in {np.mean(b < 0):.0%}; attitude to RUS {a.mean():.2f})"
+                       for v, b, a in zip(levels, end, x)))
+    assert end[0].mean() > end[1].mean() > end[2].mean() - 1e-12
+    assert np.mean(end[1] < 0) >= 0.8 and end[1].mean() < -0.063  # below v1's floor
+    assert np.all(x[2] == 1.0)  # where it stops: the attitude's bound
