@@ -91,7 +91,7 @@ def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_pa
     assert json.loads((folder / "manifest.json").read_text())["points"] == 4
 
 
-SLOW_SWEEP = ["experiment=strategy_sweep", V1, "replicates=300", "progress=off", "figure_formats=[svg]"]
+SLOW_SWEEP = ["experiment=strategy_sweep", V1, "replicates=150", "progress=off", "figure_formats=[svg]"]
 
 
 def wait_for(predicate, proc, timeout=120.0):

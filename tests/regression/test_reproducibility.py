@@ -21,9 +21,9 @@ def test_same_seed_and_configuration_give_bit_identical_tables():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", ["status_quo", "turkish"])
+@pytest.mark.parametrize("path", ["turkish"])  # the path with the most decided events
 def test_replicate_alone_is_bit_identical_to_replicate_in_batch_of_1000(path):
-    cfg = compose("progress=off")
+    cfg = compose("progress=off", "scenario.end=2026-12-31")  # the whole history, 18 months of decisions
     batch = CaucasusModel(cfg, path=path, replicates=1000).run()
     for k in (0, 1, 537, 999):
         alone = CaucasusModel(cfg, path=path, replicate_ids=[k]).run()
