@@ -67,6 +67,9 @@ class CaucasusModel(mesa.Model):
             point, point-major (row = point * replicates + replicate), and each row
             uses its point's values. Row (i, k) equals replicate k of a run with point
             i's values set in the configuration.
+        draws: parameter sets that share out the replicates instead (a posterior): with D
+            draws, replicate r uses draw r // (replicates / D), and equals replicate r of a
+            run with that draw's values set in the configuration.
         record: which steps the records (`alignment_record`, ...) keep: "all" (row t is
             step t), or "outcomes" (step 0, the outcome dates and the end; `recorded_steps`
             lists them and `row_of(t)` gives a step's row). What is recorded never changes
@@ -74,7 +77,8 @@ class CaucasusModel(mesa.Model):
     """
 
     def __init__(self, cfg, *, path: str | None = None, replicates: int | None = None,
-                 replicate_ids=None, rng: int | None = None, points=None, record: str = "all") -> None:
+                 replicate_ids=None, rng: int | None = None, points=None, draws=None,
+                 record: str = "all") -> None:
         if cfg is None:
             raise ConfigError("CaucasusModel needs a configuration: CaucasusModel(load_config())")
         validate(cfg)
@@ -87,9 +91,10 @@ class CaucasusModel(mesa.Model):
         if replicate_ids is None:
             replicate_ids = range(cfg.replicates if replicates is None else replicates)
         base_ids = np.asarray(list(replicate_ids), dtype=np.int64)
-        self.batch = Points(points, len(base_ids))
-        self.replicate_ids = np.tile(base_ids, self.batch.n)
-        self.keys = np.tile(replicate_keys(seed, base_ids), self.batch.n)
+        self.batch = Points(draws if draws is not None else points, len(base_ids), split=draws is not None)
+        tiles = 1 if self.batch.split else self.batch.n
+        self.replicate_ids = np.tile(base_ids, tiles)
+        self.keys = np.tile(replicate_keys(seed, base_ids), tiles)
         self.R = len(self.keys)
         self.quiet = bool(cfg.quiet)
 

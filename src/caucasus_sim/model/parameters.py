@@ -64,16 +64,22 @@ class Points:
     """The points of a batch and the value each row takes for a key.
 
     `points` is a list of {key: value} with batchable keys (none: one point, the
-    configuration's own values); `replicates` is the number of replicates per point."""
+    configuration's own values); `replicates` is the number of replicates per point. With
+    `split`, the points share out the replicates instead (draws from a posterior): point i
+    takes replicates i * m .. (i + 1) * m - 1 of `replicates`, m = replicates / points."""
 
-    def __init__(self, points, replicates: int) -> None:
+    def __init__(self, points, replicates: int, split: bool = False) -> None:
         self.points = [dict(p) for p in points] if points else []
         for key in {k for p in self.points for k in p}:
             if not is_batchable(key):
                 raise ConfigError(f"points: {key!r} cannot vary inside one batch")
         self.n = max(1, len(self.points))
-        self.replicates = replicates
-        self.of_row = np.repeat(np.arange(self.n), replicates)
+        self.split = split and bool(self.points)
+        if self.split and replicates % self.n:
+            raise ConfigError(f"replicates: {replicates} cannot be split evenly among {self.n} parameter sets; "
+                              f"use a multiple of {self.n}")
+        self.replicates = replicates // self.n if self.split else replicates
+        self.of_row = np.repeat(np.arange(self.n), self.replicates)
 
     def value(self, key: str, default):
         """A parameter's value: one number, or one per row when the points vary it (the
