@@ -9,13 +9,14 @@ config -> model -> outputs -> analysis -> plots -> report -> runner -> cli
 (docs/architecture.md).
 """
 
-from .analysis import AttributionResult, Result, RunResult, SensitivityResult, SweepResult
+from .analysis import AttributionResult, CalibrationResult, Result, RunResult, SensitivityResult, SweepResult
 from .config import ConfigError, load_config
 from .model import CaucasusModel, DiasporaAgent, StateAgent
 from .runner import run
 
 __all__ = [
     "AttributionResult",
+    "CalibrationResult",
     "CaucasusModel",
     "ConfigError",
     "DiasporaAgent",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import report
-from .analysis import attribution, runs, sensitivity, sweep
+from .analysis import attribution, calibration, runs, sensitivity, sweep
 from .analysis.result import Result
 from .config import ConfigError
 from .config.checks import notices as config_notices
@@ -49,6 +49,8 @@ ANALYSES = {
                             run=attribution.run_attribution),
     "sensitivity": Analysis(prepare=sensitivity.prepare, cost=sensitivity.cost,
                             bundle=sensitivity.sensitivity_bundle, run=sensitivity.run_sensitivity),
+    "calibration": Analysis(prepare=calibration.prepare, cost=calibration.cost,
+                            bundle=calibration.calibration_bundle, run=calibration.run_calibration),
 }
 
 
@@ -60,6 +62,8 @@ def analysis_of(cfg) -> str:
         return "attribution"
     if cfg.sensitivity.method != "none":
         return "sensitivity"
+    if cfg.calibration.enabled:
+        return "calibration"
     return "run"
 
 

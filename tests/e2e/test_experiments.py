@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from helpers import FAST_FIGURES, SHORT_HISTORY, compose
 
-from caucasus_sim import AttributionResult, CaucasusModel, RunResult, SensitivityResult, SweepResult, run
+from caucasus_sim import (AttributionResult, CalibrationResult, CaucasusModel, RunResult, SensitivityResult,
+                          SweepResult, run)
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[2] / "experiments").glob("*.yaml"))
 
@@ -19,10 +20,13 @@ def test_experiments_are_found():
 
 # few replicates; the history 2013-2025 of Model v2 for the default experiment, the shorter
 # one of 2024-2025 for the others (their analyses, not their history, are tested here)
-SHRINK = {"sensitivity": ["sensitivity.base_samples=4"]}  # 4 (D + 2) points, not 512 (D + 2)
-FULL_HISTORY = ("alignment_paths", "fj_known_answer")
+SHRINK = {"sensitivity": ["sensitivity.base_samples=4"],  # 4 (D + 2) points, not 512 (D + 2)
+          "calibration": ["calibration.design_points=6", "calibration.abc.particles=8", "calibration.abc.batch_size=8",
+                          "calibration.abc.populations=0", "calibration.recovery_datasets=2",
+                          "calibration.choice_quantile=0.5", "calibration.fit_until=2014", "calibration.holdout_until=2015"]}
+FULL_HISTORY = ("alignment_paths", "fj_known_answer", "calibration")  # the calibration needs its 2013 start
 RESULT_TYPES = {"run": RunResult, "sweep": SweepResult, "attribution": AttributionResult,
-                "sensitivity": SensitivityResult}
+                "sensitivity": SensitivityResult, "calibration": CalibrationResult}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
@@ -41,6 +45,10 @@ def test_experiment_runs_shrunk(name, tmp_results):
     if isinstance(results, SensitivityResult):  # one row per sampled point, one index row per parameter
         assert (results.samples["replicates"] == 4).all()
         assert list(results.indices["param"]) == [p.key for p in cfg.sensitivity.params]
+        return
+    if isinstance(results, CalibrationResult):  # both structures, a posterior over the calibrated keys
+        assert set(results.tables["choice"]["structure"]) == {"v2", "v1"}
+        assert list(results.tables["parameters"]["param"]) == [p.key for p in cfg.calibration.params]
         return
     assert results.outcomes["replicate"].nunique() == 4
     if isinstance(results, AttributionResult):  # one effect per attributed event and per other path

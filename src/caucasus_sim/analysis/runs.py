@@ -4,19 +4,24 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from ..config import validate
+from ..config import ConfigError, validate
 from ..model import CaucasusModel, common_steps
 from ..model.calendar import Calendar
 from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
 from ..outputs.tables import combine_tables, path_tables
 from ..outputs.preflight import (BASE_MEMORY, EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES,
                                  TRAJECTORY_ROW_BYTES, Cost, decided_events, model_bytes, shape_of)
+from .matching import posterior_keys
+from .points import numeric_value
 from .progress import progress_bar
 from .result import Result
+
+UNCERTAINTY_FILE = "uncertainty.csv"
 
 
 @dataclass(repr=False)
@@ -35,6 +40,7 @@ class RunResult(Result):
     events_after_end: dict
     stored: dict
     axes: dict | None = None  # each client's balance axis, if the run has a balance
+    uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)  # with a posterior: the split of the spread
 
     @property
     def paths(self) -> list[str]:
@@ -59,14 +65,51 @@ class RunResult(Result):
         for name, file in RUN_FILES.items():
             if name != "trajectories" or len(self.trajectories.columns):
                 bundle.write_table(file, getattr(self, name))
+        if len(self.uncertainty):
+            bundle.write_table(UNCERTAINTY_FILE, self.uncertainty)
 
 
 def prepare(cfg) -> None:
     """Check the configuration, and each path's events by building its model with one
     replicate (a bad timeline row fails here, before any output)."""
     validate(cfg)
+    draws = posterior_draws(cfg)
     for path in cfg.paths:
-        CaucasusModel(cfg, path=path, replicates=1, record="outcomes")
+        CaucasusModel(cfg, path=path, replicates=len(draws) if draws else 1, draws=draws, record="outcomes")
+
+
+def posterior_draws(cfg) -> list[dict] | None:
+    """The parameter sets of `posterior` (a calibration folder), `posterior_draws` of them,
+    or None without a posterior."""
+    if not cfg.posterior:
+        return None
+    keys, table = posterior_keys(cfg.posterior)
+    D, R = int(cfg.posterior_draws), int(cfg.replicates)
+    if not 1 <= D <= len(table):
+        raise ConfigError(f"posterior_draws: {D}; the posterior of {cfg.posterior} holds 1 to {len(table)} draws")
+    if R % D:
+        raise ConfigError(f"replicates: {R} cannot be shared evenly among posterior_draws={D}; use a multiple of {D}")
+    for key in keys:
+        numeric_value(cfg, key, "posterior")
+    return table[keys].iloc[:D].to_dict("records")
+
+
+def uncertainty_table(outcomes: pd.DataFrame, draws: int) -> pd.DataFrame:
+    """The spread of each outcome split into parameter and stochastic parts (law of total
+    variance over the posterior draws: Var = Var_draw(E[. | draw]) + E_draw(Var[. | draw]))."""
+    per = (int(outcomes["replicate"].max()) + 1) // draws  # replicate r runs draw r // per
+    df = outcomes.assign(draw=outcomes["replicate"] // per)
+    rows = []
+    for (path, client, outcome), g in df.groupby(["path", "client", "outcome"], sort=False):
+        by = g.groupby("draw")[BALANCE]
+        param, noise = float(by.mean().var(ddof=0)), float(by.var(ddof=1).mean())
+        total = param + noise
+        rows.append({"path": path, "client": client, "outcome": outcome, "draws": draws,
+                     "replicates_per_draw": int(len(g) // draws), "mean": float(g[BALANCE].mean()),
+                     "q05": float(np.quantile(g[BALANCE], 0.05)), "q95": float(np.quantile(g[BALANCE], 0.95)),
+                     "variance": total, "parameter_variance": param, "stochastic_variance": noise,
+                     "parameter_share": param / total if total > 0 else np.nan})
+    return pd.DataFrame(rows)
 
 
 def cost(cfg, plan=None) -> Cost:
@@ -94,15 +137,15 @@ def path_models(cfg, progress: str | None = None):
     same model) is simulated once and branched, bit for bit as if each path ran alone."""
     validate(cfg)
     names, n_steps = list(cfg.paths), Calendar.from_config(cfg.scenario).n_steps
-    shared = common_steps(cfg)
+    shared, draws = common_steps(cfg), posterior_draws(cfg)
     trunk = None
     with progress_bar(cfg, shared + len(names) * (n_steps - shared), "step", cfg.experiment,
                       progress=progress, leave=False) as bar:
         for i, name in enumerate(names):
             if shared and trunk is None:
                 bar.set_postfix_str(f"common history of {len(names)} paths")
-                trunk = CaucasusModel(cfg, path=names[0]).run(progress=bar.update, until=shared)
-            model = CaucasusModel(cfg, path=name) if trunk is None else trunk.branch(name)
+                trunk = CaucasusModel(cfg, path=names[0], draws=draws).run(progress=bar.update, until=shared)
+            model = CaucasusModel(cfg, path=name, draws=draws) if trunk is None else trunk.branch(name)
             if i == len(names) - 1:
                 trunk = None  # the last branch needs the trunk no more
             bar.set_postfix_str(f"path={name}, R={model.R}")
@@ -125,8 +168,11 @@ def run_paths(cfg) -> RunResult:
         late[name] = sum(1 for e in model.events if model.step_of(e.date) > model.n_steps)
         steps, dates, R = model.n_steps, (str(model.dates[0]), str(model.dates[-1])), int(model.R)
         del model  # before the next path's model is built
-    return RunResult(experiment=str(cfg.experiment), **combine_tables(parts), replicates=R, steps=steps,
-                     dates=dates, events_after_end=late, stored=stored(cfg), axes=axis_names(cfg))
+    tables = combine_tables(parts)
+    split = (uncertainty_table(tables["outcomes"], int(cfg.posterior_draws)) if cfg.posterior and cfg.balance is not None
+             else pd.DataFrame())
+    return RunResult(experiment=str(cfg.experiment), **tables, replicates=R, steps=steps, dates=dates,
+                     events_after_end=late, stored=stored(cfg), axes=axis_names(cfg), uncertainty=split)
 
 
 def stored(cfg) -> dict:

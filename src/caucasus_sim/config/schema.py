@@ -289,6 +289,47 @@ STATISTICS: tuple[str, ...] = ("p_positive", "mean")
 
 
 @dataclass
+class ObservationConfig:
+    # the error model of the targets (docs/odd.md, section 8)
+    design_effect: float = 2.0  # survey sampling variance: deff p (1 - p) / n
+    default_n: int = 1500  # respondents of a survey wave whose n is not given
+    ideal_point_sd: float = 0.1  # sampling error of a UN ideal-point distance
+    survey_discrepancy_sd: float = 0.05  # model discrepancy of a survey share
+    ideal_point_discrepancy_sd: float = 0.1  # model discrepancy of an ideal-point distance
+    slope_max: float = 10.0  # bound of the profiled link slopes
+
+
+@dataclass
+class AbcConfig:
+    # stage 2: ABC-SMC (ELFI) on the non-implausible region
+    enabled: bool = True
+    particles: int = 500  # the posterior sample of each population
+    populations: int = 4  # populations after the first
+    quantile: float = 0.5  # each threshold: this quantile of the last population's distances
+    batch_size: int = 250  # particles simulated together
+    client: str = "native"  # ELFI client: native (one process) | multiprocessing (local cores)
+    parallel_batches: int = 1  # batches in flight at once (multiprocessing: one per core)
+
+
+@dataclass
+class CalibrationConfig:
+    enabled: bool = False
+    targets: str = ""  # a targets CSV ("": the shipped targets, package data calibration/targets.csv)
+    path: str = "history"  # the path simulated (its history, then no decisions)
+    fit_until: int = 2019  # fieldwork years up to this one are fitted
+    holdout_until: int = 2022  # later years up to this one are predicted, never fitted
+    params: list[UncertainParam] = field(default_factory=list)  # uniform priors
+    v1_params: list[str] = field(default_factory=list)  # the keys of params that the v1 structure has
+    design_points: int = 500  # stage 1: Latin hypercube points per model structure
+    points_per_batch: int = 100
+    cutoff: float = 3.0  # a point is non-implausible if its largest implausibility is below this
+    choice_quantile: float = 0.05  # model choice: accept this share of all (point, replicate) draws
+    recovery_datasets: int = 20  # synthetic data sets of the recovery check
+    observation: ObservationConfig = field(default_factory=ObservationConfig)
+    abc: AbcConfig = field(default_factory=AbcConfig)
+
+
+@dataclass
 class StoreConfig:
     # trajectories.parquet keeps every n-th step and the last (0: no trajectories file);
     # summaries and outcomes always keep every step they report, in full precision
@@ -330,6 +371,9 @@ class Config:
     sweep: SweepConfig = field(default_factory=SweepConfig)
     attribution: AttributionConfig = field(default_factory=AttributionConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    posterior: str = ""  # a calibration results folder: parameter sets drawn from its posterior
+    posterior_draws: int = 100  # posterior parameter sets; the replicates are split evenly among them
 
 
 def register_configs() -> None:

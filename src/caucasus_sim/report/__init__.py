@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from .. import plots
 from ..config import ConfigError
 from ..outputs.bundle import CONFIG, MANIFEST, read_manifest, sha256
-from . import attribution, run, sensitivity, sweep
+from . import attribution, calibration, run, sensitivity, sweep
 from .document import DEFAULT_FIGURE_FORMATS, OUTPUTS, Document, Figures, Section, subplots, write
 
 BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
@@ -28,6 +28,7 @@ BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
     "sweep": sweep.document,
     "attribution": attribution.document,
     "sensitivity": sensitivity.document,
+    "calibration": calibration.document,
 }
 
 __all__ = ["BUILDERS", "Document", "Figures", "Section", "build", "rebuild", "subplots"]

@@ -13,7 +13,8 @@ from matplotlib.lines import Line2D
 from .. import plots
 from ..outputs import BALANCE, axis_names, load_tables
 from ..outputs.tables import event_counts
-from .document import Document, Figures, Section, subplots
+from ..analysis.runs import UNCERTAINTY_FILE
+from .document import Document, Figures, Section, subplots, table, text
 from .events import event_section
 from .simplex import simplex_section
 from .ties import tie_section
@@ -60,6 +61,8 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates),
         _distribution_section(r),
     ]
+    if (folder / UNCERTAINTY_FILE).is_file():
+        sections.append(_uncertainty_section(pd.read_csv(folder / UNCERTAINTY_FILE), cfg))
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
               f"decisions from {cfg.scenario.decisions_from}.",
               f"- Paths: {', '.join(r.paths)}; {r.replicates} replicates each; seed {cfg.seed}.",
@@ -68,6 +71,22 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
               f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
               "with every figure embedded."]
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
+
+
+def _uncertainty_section(u: pd.DataFrame, cfg) -> Section:
+    """The spread of each client's end balance split into parameter and stochastic parts."""
+    end = u[u["outcome"] == "end"]
+    rows = [[text(p.replace("_", " ")), c, f"{r['mean']:+.3f}", f"{r['q05']:+.3f} to {r['q95']:+.3f}",
+             f"{np.sqrt(r['variance']):.3f}", f"{r['parameter_share']:.2f}"]
+            for (p, c), r in end.set_index(["path", "client"]).iterrows()]
+    draws, per = int(end["draws"].iloc[0]), int(end["replicates_per_draw"].iloc[0])
+    share = end["parameter_share"]
+    reading = (f"The parameters are {draws} draws from the posterior of {text(cfg.posterior)}, {per} replicates "
+               "each. Of the variance of the end balance, the parameters' share (the variance of the draws' means; "
+               "the rest is the variance within a draw, the model's noise) is "
+               f"{share.min():.2f} to {share.max():.2f}:\n\n"
+               + table(["path", "client", "mean", "90% interval", "sd", "parameter share"], rows))
+    return Section("Parameter uncertainty against stochastic spread", None, "", reading)
 
 
 def _named(r: _Run, client: str) -> str:

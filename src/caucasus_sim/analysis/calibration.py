@@ -1,0 +1,144 @@
+"""Calibration to surveys and UN votes (docs/odd.md, section 8): history matching and
+model choice (`matching`), ABC-SMC (`abc`), and validation (`validation`), into one
+results folder:
+
+- `design.parquet`: every design point of both structures, its values, largest
+  implausibility and whether it is non-implausible;
+- `model_choice.csv`: the posterior probability of each structure;
+- `posterior.parquet`: equally weighted posterior draws of Model v2 (resampled from the
+  last ABC population, or the non-implausible points without stage 2);
+  `abc_populations.csv`: each population's threshold and simulations;
+- `parameters.csv`: prior and posterior of each parameter, and posterior sd / prior sd;
+- `predictive.csv`: every target with its posterior-predictive mean and 90% interval,
+  window (fit or hold-out) and the two baselines; `skill.csv`: hold-out coverage, errors
+  and skill; `recovery.csv` and `coverage.csv`: synthetic recovery; `loco.csv`: leave one
+  client out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..outputs import Bundle
+from . import abc, validation
+from .matching import (STRUCTURES, CalibrationPlan, design_table, driver_array, history_match, model_choice,
+                       run_designs, simulate_drivers)
+from .matching import calibration_bundle, cost, prepare  # noqa: F401  (the runner's entry points)
+from .result import Result
+
+FILES = {"design": "design.parquet", "choice": "model_choice.csv", "posterior": "posterior.parquet",
+         "populations": "abc_populations.csv", "parameters": "parameters.csv", "predictive": "predictive.csv",
+         "skill": "skill.csv", "recovery": "recovery.csv", "coverage": "coverage.csv", "loco": "loco.csv",
+         "implausibility": "implausibility.csv"}
+
+
+@dataclass(repr=False)
+class CalibrationResult(Result):
+    """The tables of a calibration (see the module's docstring)."""
+
+    kind = "calibration"
+    tables: dict
+    how: dict
+
+    def facts(self) -> list[str]:
+        choice = self.tables["choice"].set_index("structure")
+        out = [f"calibration of {len(self.tables['predictive'])} targets, {self.how['design_points']} design points "
+               f"x {self.how['replicates']} replicates per structure"]
+        out.append("P(v2) = {:.2f}, P(v1 structure) = {:.2f}".format(choice.loc["v2", "posterior_probability"],
+                                                                   choice.loc["v1", "posterior_probability"]))
+        for _, r in self.tables["skill"].iterrows():
+            out.append(f"hold-out {r['kind']}: coverage {r['coverage_90']:.2f}, error {r['mae_model']:.2f} "
+                       f"{r['unit']} (persistence {r['mae_persistence']:.2f}, trend {r['mae_trend']:.2f})")
+        return out
+
+    def provenance(self) -> dict:
+        return self.how
+
+    @property
+    def posterior(self) -> pd.DataFrame:
+        return self.tables["posterior"]
+
+
+def parameter_table(plan: CalibrationPlan, posterior: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for key, (lo, hi) in zip(plan.keys, plan.bounds):
+        v = posterior[key].to_numpy()
+        prior_sd = (hi - lo) / np.sqrt(12.0)
+        rows.append({"param": key, "prior_low": lo, "prior_high": hi, "prior_sd": prior_sd,
+                     "posterior_mean": float(v.mean()), "posterior_sd": float(v.std(ddof=1)),
+                     "q05": float(np.quantile(v, 0.05)), "q95": float(np.quantile(v, 0.95)),
+                     "sd_ratio": float(v.std(ddof=1) / prior_sd)})
+    return pd.DataFrame(rows)
+
+
+def implausibility_table(plan: CalibrationPlan, matches: dict) -> pd.DataFrame:
+    """Per target of the fit window and structure: the smallest and median implausibility
+    over the design, and the share of points below the cutoff (what no point can match)."""
+    t = plan.targets[plan.fit]
+    rows = []
+    for s, m in matches.items():
+        imp = m.implausibility[:, plan.fit]
+        rows.append(t[["series", "client", "kind", "year", "value"]].assign(
+            structure=s, smallest=imp.min(axis=0), median=np.median(imp, axis=0),
+            share_below_cutoff=(imp < m.cutoff).mean(axis=0)))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _resample(draws: pd.DataFrame, keys: list[str], n: int, seed: int) -> pd.DataFrame:
+    """n equally weighted draws (systematic resampling of weighted draws), in random order,
+    so that the first k of them are a sample too (`posterior_draws`)."""
+    rng = np.random.default_rng(seed)
+    w = draws["weight"].to_numpy() if "weight" in draws else np.full(len(draws), 1.0 / len(draws))
+    u = (rng.random() + np.arange(n)) / n
+    idx = rng.permutation(np.minimum(np.searchsorted(np.cumsum(w / w.sum()), u), len(draws) - 1))
+    out = draws.iloc[idx][keys].reset_index(drop=True)
+    out.insert(0, "draw", np.arange(n, dtype=np.int64))
+    return out
+
+
+def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle: Bundle):
+    """The posterior draws of v2 (ABC-SMC on the box of the kept points, or the kept points)."""
+    keys = plan.keys_of("v2")
+    inside = X[kept] if kept.any() else X
+    if cfg.calibration.abc.enabled:
+        box = [(float(lo), float(hi)) for lo, hi in zip(inside.min(axis=0), inside.max(axis=0))]
+        box = [(lo, hi) if hi > lo else plan.bounds[i] for i, (lo, hi) in enumerate(box)]
+        out = abc.run_abc(cfg, plan, box, bundle)
+        return out.posterior, out.populations, box
+    draws = pd.DataFrame(inside, columns=keys)
+    return draws, pd.DataFrame(columns=["population", "threshold", "simulations_total", "particles"]), None
+
+
+def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
+    """Both designs (resuming), history matching, model choice, ABC-SMC, validation."""
+    plan, designs = prepared
+    c = cfg.calibration
+    table = run_designs(cfg, plan, designs, bundle)
+    n = len(plan.targets)
+    Zs = {s: driver_array(table, s, n) for s in STRUCTURES}
+    matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in STRUCTURES}
+    tables = {"design": design_table(plan, designs, matches),
+              "choice": model_choice(plan, Zs, matches, float(c.choice_quantile)),
+              "implausibility": implausibility_table(plan, matches)}
+    weighted, tables["populations"], box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle)
+    size = int(c.abc.particles) if c.abc.enabled else len(weighted)
+    posterior = tables["posterior"] = _resample(weighted, plan.keys, size, int(cfg.seed))
+    tables["parameters"] = parameter_table(plan, posterior)
+    points = posterior[plan.keys].to_dict("records")
+    Z_post = simulate_drivers(plan, "v2", points, replicate_ids=np.arange(len(points)), split=True)
+    tables["predictive"] = validation.series_bands(plan, validation.predictive(plan, Z_post, int(cfg.seed)))
+    tables["skill"] = validation.skill(tables["predictive"])
+    tables["recovery"] = validation.recovery(plan, designs["v2"], Zs["v2"], int(c.recovery_datasets),
+                                             float(c.choice_quantile), int(cfg.seed))
+    tables["coverage"] = validation.coverage_table(tables["recovery"], dict(zip(plan.keys, plan.bounds)))
+    tables["loco"] = validation.leave_one_client_out(plan, Zs["v2"], float(c.choice_quantile))
+    for name, t in tables.items():
+        bundle.write_table(FILES[name], t)
+    how = {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys, "design_points": int(c.design_points),
+           "replicates": int(cfg.replicates), "fit_until": int(c.fit_until), "holdout_until": int(c.holdout_until),
+           "targets": int(n), "cutoff": float(c.cutoff), "abc": bool(c.abc.enabled), "abc_box": box,
+           "non_implausible": {s: int(matches[s].kept.sum()) for s in STRUCTURES}}
+    return CalibrationResult(experiment=str(cfg.experiment), tables=tables, how=how)

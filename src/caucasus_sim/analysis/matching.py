@@ -1,0 +1,371 @@
+"""Calibration, stage 1: the checked plan, the designs, history matching and model choice.
+
+The targets (`calibration.targets`, docs/odd.md section 8) are compared with the model
+through the observation model (`model.observation`). Stage 1, *history matching*: a Latin
+hypercube (SALib) of `design_points` points over the uniform priors of
+`calibration.params`, for each model structure — v2, and the v1 structure (v2's start and
+history with every new mechanism at its neutral value) over the keys it has
+(`v1_params`) — each point with `replicates` replicates, run through the batched engine
+from 2013 to the end of the hold-out window; a point is non-implausible if its largest
+implausibility over the fit window's targets is below `cutoff`. *Model choice*: every
+(point, replicate) of both designs is a draw from its structure's prior; the draws whose
+ABC distance is in the lowest `choice_quantile` of all are accepted, and the share of each
+structure among them is its posterior probability (equal prior probabilities; ABC model
+choice by rejection, Grelaud et al. 2009). Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
+the box that holds the non-implausible points of v2. The posterior is the last ABC
+population (or, without stage 2, the non-implausible points), and it predicts the hold-out
+targets (`analysis.validation`).
+
+The designs are evaluated in chunks that are saved as they finish (`run_chunks`), so an
+interrupted calibration resumes; so does stage 2 (every simulated batch is saved).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf, open_dict
+from SALib.sample import latin
+
+from ..config import ConfigError, load_config, validate
+from ..model import CaucasusModel, check_points, is_batchable
+from ..model.observation import (Links, ObservationSettings, discrepancy_variance, drivers, fit_links,
+                                 implausibility, observation_variance, read_targets)
+from ..outputs import Bundle, config_digest
+from ..outputs.bundle import PLAN
+from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
+from .points import chunked, numeric_value, run_chunks
+
+STRUCTURES = ("v2", "v1")
+STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
+DESIGN_FILE = "design.parquet"
+
+
+@dataclass
+class CalibrationPlan:
+    """The checked calibration: priors, targets, windows and the configuration of each
+    structure (with the targets' dates as its outcome dates)."""
+
+    keys: list[str]
+    bounds: list[tuple[float, float]]
+    v1_keys: list[str]
+    targets: pd.DataFrame
+    fit: np.ndarray  # bool per target
+    holdout: np.ndarray
+    dates: list[str]  # the observation date of each target
+    settings: ObservationSettings
+    configs: dict  # structure -> configuration
+    path: str
+
+    def keys_of(self, structure: str) -> list[str]:
+        return self.keys if structure == "v2" else self.v1_keys
+
+    def bounds_of(self, structure: str) -> list[tuple[float, float]]:
+        return [self.bounds[self.keys.index(k)] for k in self.keys_of(structure)]
+
+    @property
+    def obs_var(self) -> np.ndarray:
+        return observation_variance(self.targets, self.settings)
+
+    @property
+    def disc_var(self) -> np.ndarray:
+        return discrepancy_variance(self.targets, self.settings)
+
+
+# ------------------------------------------------------------------------ checking
+
+
+def targets_file(spec: str) -> Path:
+    if not spec:
+        return Path(str(resources.files("caucasus_sim") / "data" / "calibration" / "targets.csv"))
+    return Path(spec).expanduser()
+
+
+def observation_date(year: int, start: dt.date, end: dt.date) -> dt.date:
+    """Fieldwork years are read at 1 July; a year before the start at the start."""
+    return min(max(dt.date(int(year), 7, 1), start), end)
+
+
+def _settings(o) -> ObservationSettings:
+    for name in ("design_effect", "default_n", "ideal_point_sd", "survey_discrepancy_sd",
+                 "ideal_point_discrepancy_sd", "slope_max"):
+        if not float(o[name]) > 0:
+            raise ConfigError(f"calibration.observation.{name}: {o[name]!r} must be > 0")
+    return ObservationSettings(design_effect=float(o.design_effect), default_n=int(o.default_n),
+                               ideal_point_sd=float(o.ideal_point_sd),
+                               discrepancy_sd=(float(o.survey_discrepancy_sd), float(o.ideal_point_discrepancy_sd)),
+                               slope_max=float(o.slope_max))
+
+
+def _check_priors(cfg) -> tuple[list[str], list[tuple[float, float]], list[str]]:
+    c = cfg.calibration
+    if not c.params:
+        raise ConfigError("calibration.params: empty; list the calibrated keys with low and high")
+    keys, bounds = [], []
+    for i, p in enumerate(c.params):
+        where = f"calibration.params[{i}]"
+        numeric_value(cfg, p.key, where)
+        if not is_batchable(p.key):
+            raise ConfigError(f"{where}: {p.key!r} cannot vary inside one batch; calibrate batchable keys "
+                              "(parameters, strategy intensities, the start)")
+        if not float(p.low) < float(p.high):
+            raise ConfigError(f"{where}: prior of {p.key} has low {p.low} >= high {p.high}; need low < high")
+        if p.key in keys:
+            raise ConfigError(f"{where}: {p.key!r} is listed twice")
+        keys.append(str(p.key))
+        bounds.append((float(p.low), float(p.high)))
+    for k in c.v1_params:
+        if k not in keys:
+            raise ConfigError(f"calibration.v1_params: {k!r} is not one of calibration.params ({', '.join(keys)})")
+    return keys, bounds, [str(k) for k in c.v1_params]
+
+
+def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    c = cfg.calibration
+    if not int(c.fit_until) < int(c.holdout_until):
+        raise ConfigError(f"calibration.fit_until: {c.fit_until} must be before calibration.holdout_until "
+                          f"({c.holdout_until})")
+    fit = (targets["year"] <= int(c.fit_until)).to_numpy()
+    holdout = ((targets["year"] > int(c.fit_until)) & (targets["year"] <= int(c.holdout_until))).to_numpy()
+    if fit.sum() == 0:
+        raise ConfigError(f"calibration.fit_until: no target is dated {c.fit_until} or earlier; "
+                          f"the targets run {targets['year'].min()}-{targets['year'].max()}")
+    for name, n in (("cutoff", c.cutoff), ("choice_quantile", c.choice_quantile)):
+        if not float(n) > 0:
+            raise ConfigError(f"calibration.{name}: {n!r} must be > 0")
+    if not float(c.choice_quantile) < 1:
+        raise ConfigError(f"calibration.choice_quantile: {c.choice_quantile!r} must be below 1")
+    for name in ("design_points", "points_per_batch", "recovery_datasets"):
+        if int(c[name]) < (0 if name == "points_per_batch" else 2):
+            raise ConfigError(f"calibration.{name}: {c[name]!r} is too small")
+    return fit, holdout
+
+
+def check_calibration(cfg) -> CalibrationPlan:
+    """Check the `calibration` block; raise a one-line ConfigError before any work."""
+    validate(cfg)
+    c = cfg.calibration
+    if cfg.model_version != "v2":
+        raise ConfigError(f"model_version: {cfg.model_version}; the calibration fits Model v2 from 2013 (model=v2)")
+    if cfg.sweep.method != "none" or cfg.sensitivity.method != "none" or cfg.attribution.enabled:
+        raise ConfigError("calibration.enabled: a calibration is its own analysis; switch off sweep, "
+                          "sensitivity and attribution")
+    if c.path not in cfg.paths:
+        raise ConfigError(f"calibration.path: unknown path {c.path!r}; expected one of {', '.join(cfg.paths)}")
+    keys, bounds, v1_keys = _check_priors(cfg)
+    clients = [k for k, s in cfg.actors.states.items() if s.role == "client"]
+    patrons = [k for k, s in cfg.actors.states.items() if s.role == "patron"]
+    targets = read_targets(targets_file(c.targets), clients, patrons)
+    fit, holdout = _check_windows(cfg, targets)
+    keep = fit | holdout
+    targets, fit, holdout = targets[keep].reset_index(drop=True), fit[keep], holdout[keep]
+    start = dt.date.fromisoformat(str(cfg.scenario.start))
+    end = dt.date(int(c.holdout_until), 12, 31)
+    dates = [observation_date(y, start, end).isoformat() for y in targets["year"]]
+    configs = {s: _structure_config(cfg, s, sorted(set(dates)), end) for s in STRUCTURES}
+    return CalibrationPlan(keys=keys, bounds=bounds, v1_keys=v1_keys, targets=targets, fit=fit, holdout=holdout,
+                           dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path))
+
+
+def _structure_config(cfg, structure: str, dates: list[str], end: dt.date):
+    """The configuration a structure runs: to the end of the hold-out window, recording the
+    targets' dates; for the v1 structure, v1's parameters and catalog, no client or history
+    strategies, no cooperative reactions and no outside option."""
+    out = copy.deepcopy(cfg)
+    with open_dict(out):
+        out.scenario.end = end.isoformat()
+        out.scenario.outcome_dates = dates
+        out.calibration.enabled = False
+        if structure == "v1":
+            v1 = load_config(["model=v1"])
+            out.params, out.catalog = v1.params, v1.catalog
+            out.decisions.always, out.decisions.history = [], []
+            for reaction in out.decisions.reactions.values():
+                reaction.cooperative_trigger = None
+            for state in out.actors.states.values():
+                state.nonalignment = 0.0
+    validate(out)
+    return out
+
+
+# ------------------------------------------------------------------------ the designs
+
+
+def design(cfg, plan: CalibrationPlan, structure: str) -> np.ndarray:
+    """The Latin hypercube of a structure (points x its keys), seeded from `cfg.seed`."""
+    keys = plan.keys_of(structure)
+    problem = {"num_vars": len(keys), "names": keys, "bounds": [list(b) for b in plan.bounds_of(structure)]}
+    offset = STRUCTURES.index(structure)
+    return latin.sample(problem, int(cfg.calibration.design_points), seed=(int(cfg.seed) + offset) % 2**32)
+
+
+def simulate_drivers(plan: CalibrationPlan, structure: str, points: list[dict], *, replicates: int | None = None,
+                     replicate_ids=None, split: bool = False) -> np.ndarray:
+    """The drivers of every target (rows of the batch x targets): points sharing the batch,
+    or (`split`) parameter sets sharing out the replicates."""
+    cfg = plan.configs[structure]
+    kwargs = {"draws": points} if split else {"points": points}
+    m = CaucasusModel(cfg, path=plan.path, replicates=replicates, replicate_ids=replicate_ids, record="outcomes",
+                      **kwargs).run()
+    rows = np.array([m.row_of(m.step_at(dt.date.fromisoformat(d))) for d in plan.dates])
+    return drivers(m.attitude_record, m.alignment_record, rows, plan.targets, m.clients, m.patrons)
+
+
+def evaluate_chunk(cfg, plan: CalibrationPlan, designs: dict, structure: str, ids: list[int]) -> pd.DataFrame:
+    """Run the design points `ids` of a structure; one row per point and replicate."""
+    keys = plan.keys_of(structure)
+    X = designs[structure]
+    points = [dict(zip(keys, map(float, X[i]))) for i in ids]
+    z = simulate_drivers(plan, structure, points)
+    R = int(cfg.replicates)
+    out = pd.DataFrame({"structure": structure, "point": np.repeat(np.asarray(ids, dtype=np.int64), R),
+                        "replicate": np.tile(np.arange(R, dtype=np.int64), len(ids))})
+    return pd.concat([out, pd.DataFrame(z, columns=[f"z{j}" for j in range(z.shape[1])])], axis=1)
+
+
+def driver_array(table: pd.DataFrame, structure: str, n_targets: int) -> np.ndarray:
+    """(points, replicates, targets) of one structure from the saved rows."""
+    rows = table[table["structure"] == structure].sort_values(["point", "replicate"], kind="stable")
+    P, R = rows["point"].nunique(), rows["replicate"].nunique()
+    return rows[[f"z{j}" for j in range(n_targets)]].to_numpy().reshape(P, R, n_targets)
+
+
+# ------------------------------------------------------------------------ stage 1 and model choice
+
+
+@dataclass
+class Match:
+    """History matching of one structure: the fitted links, predicted mean and variance of
+    every target, its implausibility, and the non-implausible points."""
+
+    links: Links
+    mean: np.ndarray  # (points, targets)
+    var: np.ndarray
+    implausibility: np.ndarray
+    largest: np.ndarray  # (points,) over the fit window
+    kept: np.ndarray  # (points,) bool
+    cutoff: float
+
+
+def history_match(plan: CalibrationPlan, Z: np.ndarray, cutoff: float, fit: np.ndarray | None = None,
+                  observed: np.ndarray | None = None) -> Match:
+    """Implausibility of every point of a design with drivers Z (points, replicates, targets)."""
+    fit = plan.fit if fit is None else fit
+    y = plan.targets["value"].to_numpy() if observed is None else observed
+    links = fit_links(Z.mean(axis=1), plan.targets.assign(value=y), fit, plan.settings)
+    pred = links.predict(Z)
+    mean = pred.mean(axis=1)
+    var = pred.var(axis=1, ddof=1) if Z.shape[1] > 1 else np.zeros_like(mean)
+    imp = implausibility(y, mean, var, plan.obs_var, plan.disc_var)
+    largest = imp[:, fit].max(axis=1)
+    return Match(links=links, mean=mean, var=var, implausibility=imp, largest=largest, kept=largest < cutoff,
+                 cutoff=cutoff)
+
+
+def distances(plan: CalibrationPlan, Z: np.ndarray, links: Links, fit: np.ndarray | None = None,
+              observed: np.ndarray | None = None) -> np.ndarray:
+    """ABC distance of each (point, replicate): the root mean square over the fit window of
+    (observed - simulated) / sqrt(obs var + discrepancy var)."""
+    fit = plan.fit if fit is None else fit
+    y = plan.targets["value"].to_numpy() if observed is None else observed
+    r = (y - links.predict(Z)) / np.sqrt(plan.obs_var + plan.disc_var)
+    return np.sqrt((r[..., fit] ** 2).mean(axis=-1))
+
+
+def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float) -> pd.DataFrame:
+    """Posterior probability of each structure by ABC rejection over both designs."""
+    d = {s: distances(plan, Zs[s], matches[s].links).ravel() for s in Zs}
+    eps = float(np.quantile(np.concatenate(list(d.values())), quantile))
+    accepted = {s: int((d[s] <= eps).sum()) for s in d}
+    total = sum(accepted.values())
+    return pd.DataFrame({"structure": list(d), "description": [STRUCTURE_NAMES[s] for s in d],
+                         "draws": [len(d[s]) for s in d], "accepted": [accepted[s] for s in d],
+                         "threshold": eps, "posterior_probability": [accepted[s] / total for s in d],
+                         "non_implausible_points": [int(matches[s].kept.sum()) for s in d],
+                         "design_points": [len(matches[s].kept) for s in d],
+                         "median_distance": [float(np.median(d[s])) for s in d]})
+
+
+def calibration_bundle(cfg) -> Bundle:
+    folder = Path(cfg.output_root) / cfg.experiment / f"calibration-{config_digest(cfg)}"
+    return Bundle.resumable(folder, "calibration")
+
+
+def prepare(cfg) -> tuple[CalibrationPlan, dict]:
+    """Check the calibration and draw its designs, before any output."""
+    plan = check_calibration(cfg)
+    designs = {s: design(cfg, plan, s) for s in STRUCTURES}
+    for s in STRUCTURES:
+        CaucasusModel(plan.configs[s], path=plan.path, replicates=1)  # bad events or paths fail now
+        check_points(plan.configs[s], [dict(zip(plan.keys_of(s), row)) for row in designs[s].tolist()])
+    return plan, designs
+
+
+def cost(cfg, prepared) -> Cost:
+    plan, designs = prepared
+    c = cfg.calibration
+    per_chunk = min(int(c.points_per_batch) or int(c.design_points), int(c.design_points))
+    R, n, C, P = int(cfg.replicates), len(plan.targets), 3, 3
+    rows = 2 * int(c.design_points) * R
+    batch = max(per_chunk * R, int(c.abc.batch_size))
+    return Cost(BASE_MEMORY + model_bytes(batch, len(set(plan.dates)) + 2, C, P) + 3 * rows * n * 8,
+                REPORT_BYTES + rows * (n + 3) * 8,
+                f"a calibration of 2 x {int(c.design_points):,} points x {R:,} replicates",
+                "replicates, calibration.design_points or calibration.points_per_batch")
+
+
+def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd.DataFrame:
+    """Evaluate both designs (resuming finished chunks) and save them."""
+    c = cfg.calibration
+    n = int(c.design_points)
+    per = chunked(n, int(c.points_per_batch))
+    chunks = [[s * n + i for i in ids] for s in range(len(STRUCTURES)) for ids in per]
+    if not (bundle.path / PLAN).exists():
+        bundle.write_json(PLAN, {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys,
+                                 "design_points": n, "points_per_chunk": len(per[0])})
+
+    def evaluate(i: int, ids: list[int]) -> pd.DataFrame:
+        s = STRUCTURES[ids[0] // n]
+        return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
+
+    table = run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design")
+    return table
+
+
+def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.DataFrame:
+    """One row per design point: its values, largest implausibility and whether it is kept."""
+    parts = []
+    for s in STRUCTURES:
+        df = pd.DataFrame(designs[s], columns=plan.keys_of(s))
+        df.insert(0, "point", np.arange(len(df), dtype=np.int64))
+        df.insert(0, "structure", s)
+        df["largest_implausibility"] = matches[s].largest
+        df["non_implausible"] = matches[s].kept
+        parts.append(df)
+    return pd.concat(parts, ignore_index=True)
+
+
+def posterior_keys(folder: Path) -> tuple[list[str], pd.DataFrame]:
+    """The keys and draws of a calibration folder's posterior (`posterior.parquet`)."""
+    folder = Path(folder)
+    file = folder / "posterior.parquet"
+    if not (folder / "manifest.json").is_file() or not file.is_file():
+        raise ConfigError(f"posterior: {str(folder)!r} is not a finished calibration folder "
+                          "(no manifest.json and posterior.parquet)")
+    draws = pd.read_parquet(file)
+    keys = [k for k in draws.columns if k not in ("draw", "weight")]
+    return keys, draws
+
+
+def set_values(cfg, values: dict):
+    """A copy of `cfg` with values set by key (typed)."""
+    out = copy.deepcopy(cfg)
+    for k, v in values.items():
+        OmegaConf.update(out, k, float(v), merge=False)
+    return out

@@ -1,0 +1,169 @@
+"""The report of a calibration, from its saved tables (and config.yaml) only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import plots
+from ..analysis.calibration import FILES
+from .document import Document, Figures, Section, subplots, table, text
+
+IDENTIFIED = 0.7  # posterior sd / prior sd below this: the data pin the parameter down
+
+
+def _read(folder: Path) -> dict:
+    return {name: (pd.read_parquet if file.endswith(".parquet") else pd.read_csv)(folder / file)
+            for name, file in FILES.items()}
+
+
+def _choice_section(t: dict) -> Section:
+    c = t["choice"]
+    rows = [[text(r["description"]), f"{r['design_points']}", f"{r['non_implausible_points']}",
+             f"{r['accepted']} of {r['draws']}", f"{r['posterior_probability']:.2f}", f"{r['median_distance']:.3f}"]
+            for _, r in c.iterrows()]
+    p = c.set_index("structure")["posterior_probability"]
+    bf = p["v2"] / p["v1"] if p["v1"] > 0 else np.inf
+    reading = (table(["structure", "design points", "non-implausible", "accepted draws", "P(structure)",
+                      "median distance"], rows) + "\n\n"
+               + f"ABC model choice by rejection (equal prior probabilities; a draw is accepted if its distance is "
+               f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): the posterior odds of v2 "
+               f"against the v1 structure are {bf:.1f}. The median distances of the two designs differ by "
+               f"{abs(c['median_distance'].iloc[0] - c['median_distance'].iloc[1]):.3f}: the odds come from the "
+               "tails of the designs, where v2's extra mechanisms reach closer fits.")
+    return Section("Model choice: v2 against the v1 structure", None, "", reading)
+
+
+def _unmatched_section(t: dict, cutoff: float) -> Section:
+    imp = t["implausibility"]
+    v2 = imp[imp["structure"] == "v2"].sort_values("smallest", ascending=False).head(8)
+    rows = [[text(r["series"]), str(r["year"]), f"{r['value']:.3f}", f"{r['smallest']:.2f}", f"{r['median']:.2f}",
+             f"{r['share_below_cutoff']:.2f}"] for _, r in v2.iterrows()]
+    n_bad = int((imp[imp["structure"] == "v2"]["smallest"] >= cutoff).sum())
+    reading = (f"{n_bad} observations of the fit window have an implausibility of {cutoff:g} or more at every "
+               "design point of v2: no parameter set within the priors matches them. The eight hardest:\n\n"
+               + table(["series", "year", "observed", "smallest implausibility", "median", f"share < {cutoff:g}"],
+                       rows))
+    return Section("What no design point matches", None, "", reading)
+
+
+def _marginals_section(t: dict, figs: Figures) -> Section:
+    par, post = t["parameters"], t["posterior"]
+    n = len(par)
+    ncols = 3
+    nrows = -(-n // ncols)
+    fig, axes = subplots(7.0, 1.25 * nrows, nrows, ncols, squeeze=False)
+    for ax, (_, r) in zip(axes.flat, par.iterrows()):
+        plots.plot_marginal(post[r["param"]].to_numpy(), r["prior_low"], r["prior_high"],
+                            plots.param_label(r["param"]), ax=ax)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    image = figs.save(fig, "posterior_marginal_by_param")
+    rows = [[text(plots.param_label(r["param"])), f"[{r['prior_low']:g}, {r['prior_high']:g}]",
+             f"{r['posterior_mean']:.3f}", f"{r['q05']:.3f} to {r['q95']:.3f}", f"{r['sd_ratio']:.2f}"]
+            for _, r in par.iterrows()]
+    ident = par[par["sd_ratio"] < IDENTIFIED]
+    said = (", ".join(f"{plots.param_label(k)} ({v:.2f})" for k, v in zip(ident["param"], ident["sd_ratio"]))
+            if len(ident) else "none")
+    reading = (f"Parameters the data pin down (posterior sd below {IDENTIFIED} of the prior's): {said}.\n\n"
+               + table(["parameter", "prior", "posterior mean", "90% interval", "posterior sd / prior sd"], rows))
+    caption = (f"Posterior of each calibrated parameter of Model v2 ({len(post)} draws; histogram) over its "
+               "uniform prior (dashed).")
+    return Section("Prior and posterior of each parameter", image, caption, reading)
+
+
+def _pairs_section(t: dict, figs: Figures) -> Section:
+    par, post = t["parameters"], t["posterior"]
+    best = par.sort_values("sd_ratio").head(3)
+    keys = list(best["param"])
+    k = len(keys)
+    fig, axes = subplots(3.5, 3.5, k - 1, k - 1, squeeze=False)
+    for i in range(1, k):
+        for j in range(k - 1):
+            ax = axes[i - 1, j]
+            if j >= i:
+                ax.set_visible(False)
+                continue
+            ri, rj = best.iloc[i], best.iloc[j]
+            plots.plot_pair(post[rj["param"]], post[ri["param"]], (rj["prior_low"], rj["prior_high"]),
+                            (ri["prior_low"], ri["prior_high"]), ax=ax)
+            if i == k - 1:
+                ax.set_xlabel(plots.param_label(rj["param"]))
+            if j == 0:
+                ax.set_ylabel(plots.param_label(ri["param"]))
+    image = figs.save(fig, "posterior_pairs")
+    corr = np.corrcoef(post[keys].to_numpy().T) if len(post) > 2 else np.eye(k)
+    pairs = [f"{plots.param_label(keys[a])} and {plots.param_label(keys[b])} {corr[a, b]:+.2f}"
+             for a in range(k) for b in range(a + 1, k)]
+    return Section("Pairs of the best-identified parameters", image,
+                   "Posterior draws of the three parameters with the smallest posterior sd / prior sd, over their "
+                   "prior ranges.", "Posterior correlations: " + "; ".join(pairs) + ".")
+
+
+def _series_section(t: dict, figs: Figures, fit_until: int) -> Section:
+    pred = t["predictive"]
+    series = list(dict.fromkeys(pred["series"]))
+    ncols = 4
+    nrows = -(-len(series) // ncols)
+    fig, axes = subplots(7.0, 1.2 * nrows, nrows, ncols, squeeze=False)
+    for ax, s in zip(axes.flat, series):
+        plots.plot_series(pred[pred["series"] == s], fit_until, ax=ax)
+        ax.set_title(s.replace("_", " "), fontsize=6)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(series):]:
+        ax.set_visible(False)
+    image = figs.save(fig, "predictive_by_series")
+    fit = pred[pred["window"] == "fit"]
+    reading = (f"In the fit window {fit['covered'].mean():.0%} of the {len(fit)} observations lie inside their 90% "
+               "posterior-predictive interval.")
+    caption = ("Each observed series (survey shares 0–1, UN ideal-point distances) with the posterior-predictive "
+               f"mean (line) and 90% band; filled: fitted (to {fit_until}), open: held out; colour: the patron.")
+    return Section("Observed series and the posterior-predictive band", image, caption, reading)
+
+
+def _validation_section(t: dict) -> Section:
+    s, cov, loco = t["skill"], t["coverage"], t["loco"]
+    rows = [[text(r["kind"]), str(r["targets"]), f"{r['coverage_90']:.2f}", f"{r['mae_model']:.2f}",
+             f"{r['mae_persistence']:.2f}", f"{r['mae_trend']:.2f}", f"{r['skill_vs_persistence']:+.2f}",
+             f"{r['skill_vs_trend']:+.2f}", text(r["unit"])] for _, r in s.iterrows()]
+    beats = [r["kind"] for _, r in s.iterrows() if r["skill_vs_persistence"] > 0]
+    verdict = ("It beats persistence on " + ", ".join(beats) + "." if beats else
+               "It does not beat persistence (the last observed value carried forward) on any kind of target.")
+    crow = [[text(plots.param_label(r["param"])), str(r["datasets"]), f"{r['coverage_90']:.2f}",
+             f"{r['interval_width_share_of_prior']:.2f}"] for _, r in cov.iterrows()]
+    lrow = [[r["client"], text(r["kind"]), str(r["targets"]), f"{r['mae_model']:.2f}", f"{r['mae_persistence']:.2f}",
+             f"{r['skill_vs_persistence']:+.2f}", f"{r['trend_direction_right']:.2f}"] for _, r in loco.iterrows()]
+    reading = ("**Hold-out** (every wave after the fit window):\n\n"
+               + table(["targets", "n", "90% coverage", "error", "persistence", "trend", "skill vs persistence",
+                        "skill vs trend", "unit"], rows) + f"\n\n{verdict}\n\n"
+               "**Synthetic recovery** (data made by the model at design points, fitted by ABC rejection over the "
+               "other points):\n\n"
+               + table(["parameter", "data sets", "90% coverage", "interval width / prior width"], crow) + "\n\n"
+               "**Leave one client out** (fit two clients and the first wave of each series of the third; predict "
+               "the third's later waves):\n\n"
+               + table(["client", "targets", "n", "error", "persistence", "skill", "direction right"], lrow))
+    return Section("Validation", None, "", reading)
+
+
+def document(folder: Path, cfg, figs: Figures) -> Document:
+    """Draw the figures and return the report of a calibration folder."""
+    t = _read(folder)
+    c = cfg.calibration
+    sections = [_choice_section(t), _unmatched_section(t, float(c.cutoff)), _marginals_section(t, figs),
+                _pairs_section(t, figs), _series_section(t, figs, int(c.fit_until)), _validation_section(t)]
+    pops = t["populations"]
+    stage2 = (f"ABC-SMC (ELFI) with {int(c.abc.particles)} particles, {len(pops)} populations, thresholds "
+              + ", ".join(f"{v:.3f}" for v in pops["threshold"]) + f" ({int(pops['simulations_total'].iloc[-1])} simulations)"
+              if len(pops) else "no ABC-SMC (calibration.abc.enabled=false): the posterior is the non-implausible "
+              "points")
+    header = [
+        f"- Targets: {len(t['predictive'])} observations in {t['predictive']['series'].nunique()} series; fit to "
+        f"{int(c.fit_until)}, hold-out {int(c.fit_until) + 1}-{int(c.holdout_until)}.",
+        f"- Stage 1: history matching over {int(c.design_points)} Latin-hypercube points per structure x "
+        f"{int(cfg.replicates)} replicates; cutoff {float(c.cutoff):g}.",
+        f"- Stage 2: {stage2}.",
+        "- Tables: " + ", ".join(f"`{f}`" for f in FILES.values()) + ".",
+    ]
+    return Document(f"{cfg.experiment} (calibration)", str(cfg.description or "").strip(), header, sections)

@@ -1,0 +1,132 @@
+"""The calibration (docs/odd.md, section 8): the implausibility screen, synthetic recovery,
+ABC-SMC resuming from its saved batches, and posterior-driven runs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import SHORT, compose
+
+from caucasus_sim import run
+from caucasus_sim.analysis import abc, matching, validation
+from caucasus_sim.analysis.runs import posterior_draws, uncertainty_table
+from caucasus_sim.config import ConfigError
+from caucasus_sim.outputs import Bundle
+
+TINY = ["experiment=calibration", "progress=off", "replicates=3", "calibration.design_points=24",
+        "calibration.points_per_batch=24", "calibration.abc.particles=16", "calibration.abc.batch_size=16",
+        "calibration.abc.populations=1", "calibration.recovery_datasets=4", "calibration.choice_quantile=0.25",
+        "calibration.fit_until=2014", "calibration.holdout_until=2015"]  # to 2015: 156 weekly steps, not 520
+
+
+@pytest.fixture(scope="module")
+def design():
+    """A small v2 design: the plan, its points and drivers (points, replicates, targets)."""
+    cfg = compose(*TINY)
+    plan, designs = matching.prepare(cfg)
+    X = designs["v2"]
+    z = matching.simulate_drivers(plan, "v2", [dict(zip(plan.keys, map(float, row))) for row in X])
+    return plan, X, z.reshape(len(X), int(cfg.replicates), -1)  # the batch is point-major
+
+
+def test_the_implausibility_screen_keeps_the_point_that_made_the_data(design):
+    plan, X, Z = design
+    truth = 5
+    match = matching.history_match(plan, Z, cutoff=3.0)
+    observed = match.mean[truth]  # what the model expects at the true point
+    screened = matching.history_match(plan, Z, cutoff=3.0, observed=observed)
+    assert screened.kept[truth] and screened.largest[truth] == screened.largest.min()
+    assert screened.largest[truth] < 1.0
+
+
+def test_synthetic_recovery_covers_the_truth(design):
+    plan, X, Z = design
+    rec = validation.recovery(plan, X, Z, datasets=8, quantile=0.25, seed=3)
+    assert rec["dataset"].nunique() == 8 and set(rec["param"]) == set(plan.keys)
+    assert rec["covered"].mean() >= 0.8  # the 90% intervals hold the truth for at least 80% of pairs
+    table = validation.coverage_table(rec, dict(zip(plan.keys, plan.bounds)))
+    assert (table["interval_width_share_of_prior"] <= 1.0).all()
+
+
+def test_abc_resumes_from_its_saved_batches(tmp_path, monkeypatch):
+    cfg = compose(*TINY)
+    plan, _ = matching.prepare(cfg)
+    calls = []
+    real = abc.simulate_drivers
+    monkeypatch.setattr(abc, "simulate_drivers", lambda *a, **k: calls.append(1) or real(*a, **k))
+    bundle = Bundle.resumable(tmp_path / "cal", "calibration")
+    with bundle:
+        first = abc.run_abc(cfg, plan, plan.bounds, bundle)
+    n_first = len(calls)
+    assert n_first == first.simulations // int(cfg.calibration.abc.batch_size) > 0
+    cfg.calibration.abc.populations = 2  # as if the first run had been stopped after its first generation
+    with bundle:
+        second = abc.run_abc(cfg, plan, plan.bounds, bundle)
+    assert len(calls) - n_first == (second.simulations - first.simulations) // int(cfg.calibration.abc.batch_size)
+    pd.testing.assert_frame_equal(second.populations.iloc[:2], first.populations, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    cfg = compose(*TINY, "figure_formats=[png]")
+    cfg.output_root = str(tmp_path_factory.mktemp("cal") / "results")
+    return run(cfg)
+
+
+def test_a_calibration_writes_its_tables_and_report(calibrated):
+    folder = calibrated.folder
+    choice = pd.read_csv(folder / "model_choice.csv")
+    assert set(choice["structure"]) == {"v2", "v1"}
+    assert choice["posterior_probability"].sum() == pytest.approx(1.0)
+    post = pd.read_parquet(folder / "posterior.parquet")
+    assert len(post) == 16 and set(matching.check_calibration(compose(*TINY)).keys) <= set(post.columns)
+    skill = pd.read_csv(folder / "skill.csv")
+    assert set(skill["kind"]) == {"survey", "ideal_point"} and skill["coverage_90"].between(0, 1).all()
+    report = (folder / "report.md").read_text()
+    assert "Model choice" in report and "Validation" in report and "persistence" in report
+    assert json.loads((folder / "manifest.json").read_text())["analysis"] == "calibration"
+
+
+def test_runs_from_a_posterior_are_reproducible_and_pair_their_paths(calibrated):
+    over = [*SHORT, "replicates=8", f"posterior={calibrated.folder}", "posterior_draws=4"]
+    a, b = run(compose(*over), write=False), run(compose(*over), write=False)
+    pd.testing.assert_frame_equal(a.outcomes, b.outcomes, check_exact=True)
+    # before decisions act the paths share their history, draw for draw: the paired difference is 0
+    first = a.outcomes[a.outcomes["outcome"] == a.outcomes["outcome"].iloc[0]]
+    wide = first.pivot_table(index=["replicate", "client"], columns="path", values="balance")
+    assert (wide.sub(wide.iloc[:, 0], axis=0).abs().to_numpy() == 0).all()
+    split = a.uncertainty
+    assert set(split["path"]) == set(a.paths) and (split["draws"] == 4).all()
+    assert np.allclose(split["variance"], split["parameter_variance"] + split["stochastic_variance"])
+    plain = run(compose(*SHORT, "replicates=8"), write=False)
+    assert not plain.outcomes["balance"].equals(a.outcomes["balance"])  # the draws change the run
+
+
+def test_uncertainty_split_known_answer():
+    # two draws of two replicates each: means 0 and 2 (parameter variance 1), within-draw sd 1
+    out = pd.DataFrame({"path": "p", "client": "AZE", "outcome": "end", "replicate": [0, 1, 2, 3],
+                        "balance": [-1.0 / np.sqrt(2), 1.0 / np.sqrt(2), 2 - 1.0 / np.sqrt(2), 2 + 1.0 / np.sqrt(2)]})
+    row = uncertainty_table(out, draws=2).iloc[0]
+    assert row["parameter_variance"] == pytest.approx(1.0) and row["stochastic_variance"] == pytest.approx(1.0)
+    assert row["parameter_share"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("overrides", "needle"), [
+    (["calibration.fit_until=2000"], "no target is dated 2000 or earlier"),
+    (["calibration.params.0.low=0.5"], "low 0.5 >= high"),
+    (["calibration.params.0.key=params.no_such"], "no_such"),
+    (["calibration.v1_params=[params.goodwill_lift]"], "goodwill_lift"),
+    (["calibration.targets=/no/such/targets.csv"], "no file"),
+])
+def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
+    with pytest.raises(ConfigError) as err:
+        matching.check_calibration(compose(*TINY, *overrides))
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_folder_that_is_not_a_calibration_is_refused_as_a_posterior(tmp_path):
+    with pytest.raises(ConfigError, match="not a finished calibration folder"):
+        posterior_draws(compose(*SHORT, f"posterior={tmp_path}"))
