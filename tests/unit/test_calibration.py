@@ -69,6 +69,17 @@ def test_abc_resumes_from_its_saved_batches(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(second.populations.iloc[:2], first.populations, check_exact=True)
 
 
+def test_abc_on_local_cores_gives_the_posterior_of_one_process(tmp_path):
+    cfg = compose(*TINY, "calibration.abc.particles=8", "calibration.abc.batch_size=8", "calibration.abc.populations=0")
+    plan, _ = matching.prepare(cfg)
+    out = {}
+    for client, n in (("native", 1), ("multiprocessing", 2)):
+        cfg.calibration.abc.client, cfg.calibration.abc.parallel_batches = client, n
+        with Bundle.resumable(tmp_path / client, "calibration") as bundle:
+            out[client] = abc.run_abc(cfg, plan, plan.bounds, bundle)
+    pd.testing.assert_frame_equal(out["native"].posterior, out["multiprocessing"].posterior, check_exact=True)
+
+
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     cfg = compose(*TINY, "figure_formats=[png]")
@@ -120,6 +131,7 @@ def test_uncertainty_split_known_answer():
     (["calibration.params.0.key=params.no_such"], "no_such"),
     (["calibration.v1_params=[params.goodwill_lift]"], "goodwill_lift"),
     (["calibration.targets=/no/such/targets.csv"], "no file"),
+    (["calibration.abc.client=dask"], "unknown client 'dask'"),
 ])
 def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
     with pytest.raises(ConfigError) as err:

@@ -43,6 +43,7 @@ from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from .points import chunked, numeric_value, run_chunks
 
 STRUCTURES = ("v2", "v1")
+ABC_CLIENTS = ("native", "multiprocessing")
 STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
 DESIGN_FILE = "design.parquet"
 
@@ -144,6 +145,14 @@ def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for name in ("design_points", "points_per_batch", "recovery_datasets"):
         if int(c[name]) < (0 if name == "points_per_batch" else 2):
             raise ConfigError(f"calibration.{name}: {c[name]!r} is too small")
+    a = c.abc
+    if a.client not in ABC_CLIENTS:
+        raise ConfigError(f"calibration.abc.client: unknown client {a.client!r}; expected one of {', '.join(ABC_CLIENTS)}")
+    for name, least in (("particles", 2), ("populations", 0), ("batch_size", 1), ("parallel_batches", 1)):
+        if int(a[name]) < least:
+            raise ConfigError(f"calibration.abc.{name}: {a[name]!r} must be at least {least}")
+    if not 0 < float(a.quantile) < 1:
+        raise ConfigError(f"calibration.abc.quantile: {a.quantile!r} must be between 0 and 1")
     return fit, holdout
 
 
