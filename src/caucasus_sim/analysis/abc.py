@@ -82,7 +82,7 @@ class ParticleDistance:
 @dataclass
 class AbcOutcome:
     posterior: pd.DataFrame  # draw, weight, keys
-    populations: pd.DataFrame  # population, threshold, simulations so far, particles
+    populations: pd.DataFrame  # population, threshold, its simulations, particles
     simulations: int
 
 
@@ -111,6 +111,6 @@ def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: 
     posterior["weight"] = np.asarray(result.weights, dtype=float) / np.sum(result.weights)
     pops = pd.DataFrame({"population": np.arange(len(result.populations), dtype=np.int64),
                          "threshold": [float(p.threshold) for p in result.populations],
-                         "simulations_total": [int(p.n_sim) for p in result.populations],  # cumulative
+                         "simulations": [int(p.n_sim) for p in result.populations],
                          "particles": [int(p.n_samples) for p in result.populations]})
     return AbcOutcome(posterior=posterior, populations=pops, simulations=int(result.n_sim))

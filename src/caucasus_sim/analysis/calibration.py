@@ -109,7 +109,7 @@ def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle:
         out = abc.run_abc(cfg, plan, box, bundle)
         return out.posterior, out.populations, box
     draws = pd.DataFrame(inside, columns=keys)
-    return draws, pd.DataFrame(columns=["population", "threshold", "simulations_total", "particles"]), None
+    return draws, pd.DataFrame(columns=["population", "threshold", "simulations", "particles"]), None
 
 
 def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:

@@ -4,6 +4,7 @@ observed series with its posterior-predictive band."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -48,5 +49,6 @@ def plot_series(rows: pd.DataFrame, fit_until: int, ax=None):
     ax.plot(rows.loc[~fit, "year"], rows.loc[~fit, "observed"], "o", markerfacecolor="white",
             markeredgecolor="black", markersize=3, markeredgewidth=0.8)
     ax.axvline(fit_until + 0.5, color="0.4", linestyle=":", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # fieldwork years
     ax.grid(alpha=0.3, linewidth=0.4)
     return ax

@@ -42,8 +42,9 @@ def _unmatched_section(t: dict, cutoff: float) -> Section:
     rows = [[text(r["series"]), str(r["year"]), f"{r['value']:.3f}", f"{r['smallest']:.2f}", f"{r['median']:.2f}",
              f"{r['share_below_cutoff']:.2f}"] for _, r in v2.iterrows()]
     n_bad = int((imp[imp["structure"] == "v2"]["smallest"] >= cutoff).sum())
-    reading = (f"{n_bad} observations of the fit window have an implausibility of {cutoff:g} or more at every "
-               "design point of v2: no parameter set within the priors matches them. The eight hardest:\n\n"
+    said = (f"{n_bad} observation of the fit window has" if n_bad == 1 else f"{n_bad} observations of the fit window have")
+    reading = (f"{said} an implausibility of {cutoff:g} or more at every design point of v2: no parameter set "
+               "within the priors matches it. The eight hardest:\n\n"
                + table(["series", "year", "observed", "smallest implausibility", "median", f"share < {cutoff:g}"],
                        rows))
     return Section("What no design point matches", None, "", reading)
@@ -54,7 +55,9 @@ def _marginals_section(t: dict, figs: Figures) -> Section:
     n = len(par)
     ncols = 3
     nrows = -(-n // ncols)
-    fig, axes = subplots(7.0, 1.25 * nrows, nrows, ncols, squeeze=False)
+    # a fixed grid (no constrained layout: it costs seconds per figure on grids this size)
+    fig, axes = subplots(7.0, 1.0 + 1.05 * nrows, nrows, ncols, squeeze=False, layout=None)
+    fig.subplots_adjust(left=0.03, right=0.98, bottom=0.6 / (1.0 + 1.05 * nrows), top=0.93, hspace=0.8, wspace=0.12)
     for ax, (_, r) in zip(axes.flat, par.iterrows()):
         plots.plot_marginal(post[r["param"]].to_numpy(), r["prior_low"], r["prior_high"],
                             plots.param_label(r["param"]), ax=ax)
@@ -107,7 +110,9 @@ def _series_section(t: dict, figs: Figures, fit_until: int) -> Section:
     series = list(dict.fromkeys(pred["series"]))
     ncols = 4
     nrows = -(-len(series) // ncols)
-    fig, axes = subplots(7.0, 1.2 * nrows, nrows, ncols, squeeze=False)
+    height = 0.6 + 1.1 * nrows
+    fig, axes = subplots(7.0, height, nrows, ncols, squeeze=False, layout=None)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.35 / height, top=1 - 0.25 / height, hspace=0.75, wspace=0.3)
     for ax, s in zip(axes.flat, series):
         plots.plot_series(pred[pred["series"] == s], fit_until, ax=ax)
         ax.set_title(s.replace("_", " "), fontsize=6)
@@ -155,7 +160,7 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
                 _pairs_section(t, figs), _series_section(t, figs, int(c.fit_until)), _validation_section(t)]
     pops = t["populations"]
     stage2 = (f"ABC-SMC (ELFI) with {int(c.abc.particles)} particles, {len(pops)} populations, thresholds "
-              + ", ".join(f"{v:.3f}" for v in pops["threshold"]) + f" ({int(pops['simulations_total'].iloc[-1])} simulations)"
+              + ", ".join(f"{v:.3f}" for v in pops["threshold"]) + f" ({int(pops['simulations'].sum())} simulations)"
               if len(pops) else "no ABC-SMC (calibration.abc.enabled=false): the posterior is the non-implausible "
               "points")
     header = [
