@@ -103,10 +103,14 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
         (["progress=sometimes"], "sometimes"),
         (["+hydra.callbacks.evil._target_=os.system"], "os.system"),
         (["--experimental-rerun", "x.pickle"], "--experimental-rerun"),
+        (["experiment=calibration", "calibration.fit_until=2000"], "no target is dated 2000"),
+        (["experiment=calibration", "calibration.params.1.high=0.01"], "low 0.02 >= high 0.01"),
+        (["posterior=/no/such/calibration"], "not a finished calibration folder"),
     ],
     ids=["bad_date", "end_before_start", "negative_hazard", "susceptibility_range", "wrong_type",
          "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
-         "unknown_choice", "code_in_config", "pickle_flag"],
+         "unknown_choice", "code_in_config", "pickle_flag", "calibration_empty_fit_window",
+         "calibration_empty_prior", "posterior_not_a_calibration"],
 )
 def test_bad_input_gets_one_line_and_no_results(tmp_path, capsys, args, needle):
     args = args + ["replicates=5"] if "replicates" not in args[0] else args
