@@ -90,8 +90,11 @@ class Import:
 def _digest(files: list[Path]) -> tuple[str, int]:
     h, size = hashlib.sha256(), 0
     for f in files:
-        with open(f, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").digest()
+        try:
+            with open(f, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").digest()
+        except OSError as exc:
+            raise ConfigError(f"{f}: cannot be read: {exc.strerror or exc}") from None
         h.update(f.name.encode() + b"\0" + digest)
         size += f.stat().st_size
     return h.hexdigest(), size

@@ -234,10 +234,13 @@ def plover_rows(stream, label: str, actors: ActorMap) -> Iterator[Record | str]:
 
 def rows(path: Path, fmt: str, actors: ActorMap, root_only: bool) -> Iterator[Record | str]:
     """Every row of one file of an export (each member of a zip archive in turn)."""
-    for label, stream in texts(path):
-        if fmt == "gdelt2":
-            yield from gdelt_rows(stream, label, actors, root_only)
-        elif fmt == "icews":
-            yield from icews_rows(stream, label, actors)
-        else:
-            yield from plover_rows(stream, label, actors)
+    try:
+        for label, stream in texts(path):
+            if fmt == "gdelt2":
+                yield from gdelt_rows(stream, label, actors, root_only)
+            elif fmt == "icews":
+                yield from icews_rows(stream, label, actors)
+            else:
+                yield from plover_rows(stream, label, actors)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:  # unreadable, or a damaged archive
+        raise ConfigError(f"{path}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None

@@ -158,25 +158,25 @@ class Catalog:
         return any(e[field] for e in self._entries.values())
 
 
-def _timeline_path(spec: str) -> tuple[Path | None, object]:
+def _timeline_path(spec: str, what: str = "scenario.timeline") -> tuple[Path | None, object]:
     if spec.startswith("package:"):
         name = spec.removeprefix("package:")
         res = resources.files("caucasus_sim") / "data" / name
         if "/" in name or not res.is_file():
-            raise ConfigError(f"scenario.timeline: no packaged timeline {name!r}")
+            raise ConfigError(f"{what}: no packaged timeline {name!r}")
         return None, res
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise ConfigError(f"scenario.timeline: file {spec!r} not found (from {Path.cwd()})")
+        raise ConfigError(f"{what}: file {spec!r} not found (from {Path.cwd()})")
     return path, path
 
 
-def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]:
+def read_timeline(spec: str, actors: list[str], catalog: Catalog, what: str = "scenario.timeline") -> list[Event]:
     """Read a timeline CSV (the format of the packaged timeline) into events. A UTF-8
     byte-order mark (as Excel writes), CRLF line endings and comment lines (`# ...`) before
     the header are accepted; an `id` given twice is refused, naming both lines; rows without
     an id get one from their date, dyad and code (`_2`, `_3`, ... for repeats of the same)."""
-    _, res = _timeline_path(spec)
+    _, res = _timeline_path(spec, what)
     with res.open(encoding="utf-8-sig", newline="") as fh:
         first, comments = fh.readline(), 0
         while first.startswith("#"):  # a provenance header (caucasus-sim-events import writes one)
@@ -186,7 +186,7 @@ def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]
         missing = [c for c in TIMELINE_REQUIRED if c not in header]
         if missing:
             raise ConfigError(
-                f"scenario.timeline {spec!r}: missing column {missing[0]!r}; "
+                f"{what} {spec!r}: missing column {missing[0]!r}; "
                 f"required columns are {', '.join(TIMELINE_REQUIRED)}"
             )
         events: list[Event] = []
@@ -296,9 +296,10 @@ def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
     fmt = path.timeline_format or cfg.scenario.timeline_format
     if not spec:
         return []
+    what = f"paths.{path_name}.timeline" if own else "scenario.timeline"
     if fmt == "csv":
-        return read_timeline(spec, actor_names(cfg), catalog)
-    imported = configured_import(cfg, spec, fmt, f"paths.{path_name}.timeline" if own else "scenario.timeline")
+        return read_timeline(spec, actor_names(cfg), catalog, what)
+    imported = configured_import(cfg, spec, fmt, what)
     return [Event(id=e.id, date=e.date, source=e.source, target=e.target, kind=catalog.resolve(e.cameo),
                   magnitude=e.magnitude, origin="timeline", description=e.description, citation=e.citation,
                   attention=e.attention_ratio) for e in imported.events]
