@@ -1,13 +1,15 @@
 """Cleaning an export's records, each step counted (docs/odd.md, section 7.22).
 
 Row by row, in this order, a row is left out as
-1. not a root event (GDELT's IsRootEvent = 0, unless `eventdata.root_only` is false);
+1. not a root event (GDELT's IsRootEvent = 0, unless `eventdata.root_only` is false), or
+   a PLOVER event type without a CAMEO code;
 2. no actor of the model (neither actor maps to one);
-3. a duplicate id (a record whose identifier was read before: the same file twice,
-   overlapping downloads);
-4. an unknown CAMEO code;
-5. no actor (one side empty) or an unmapped actor (one side maps to no model actor);
-6. self-directed (both sides map to the same model actor: `AZEJUD` -> `AZE`).
+3. an unknown CAMEO code;
+4. no actor (one side empty) or an unmapped actor (one side maps to no model actor);
+5. self-directed (both sides map to the same model actor: `AZEJUD` -> `AZE`);
+6. a duplicate id (a record whose identifier was kept before: the same file twice,
+   overlapping downloads). Only kept records' identifiers are held, so memory grows with
+   the records between model actors, not with the export.
 What is left is kept, and its sources count in its period's volume (the news between the
 model's actors); a kept record of the same day, dyad and CAMEO code as an earlier
 one is the same occurrence reported again and is collapsed into it, its sources added to
@@ -29,7 +31,7 @@ NO_ACTOR = "no actor"
 UNMAPPED = "unmapped actor"
 SELF = "self-directed"
 # the reasons a row is left out, in the order they are checked
-REASONS = (NOT_ROOT, NO_CAMEO, OUTSIDE, DUPLICATE_ID, UNKNOWN_CODE, NO_ACTOR, UNMAPPED, SELF)
+REASONS = (NOT_ROOT, NO_CAMEO, OUTSIDE, UNKNOWN_CODE, NO_ACTOR, UNMAPPED, SELF, DUPLICATE_ID)
 KEPT, COLLAPSED = "kept", "collapsed"  # a new occurrence; another report of one
 
 
@@ -109,9 +111,6 @@ class Cleaning:
         return KEPT
 
     def _check(self, r: Record) -> str | None:
-        if r.id in self._ids:
-            return DUPLICATE_ID
-        self._ids.add(r.id)
         if r.cameo not in cameo_table():
             return UNKNOWN_CODE
         for actor, code in ((r.source, r.source_code), (r.target, r.target_code)):
@@ -125,6 +124,9 @@ class Cleaning:
                 return UNMAPPED
         if r.source == r.target:
             return SELF
+        if r.id in self._ids:
+            return DUPLICATE_ID
+        self._ids.add(r.id)
         self.volume[self._day(r)[1]] += r.sources
         return None
 

@@ -10,6 +10,7 @@ run's checks, its paths and their models read an export once.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def import_export(paths: list[str], fmt: str, actors: ActorMap, periods: Periods
     """Read, clean and aggregate an export (files and folders of one format), file by file."""
     files = export_files(paths, fmt)
     sha, size = _digest(files)
-    items = (item for path in files for item in rows(path, fmt, actors, root_only))
+    items = itertools.chain.from_iterable(rows(path, fmt, actors, root_only) for path in files)
     imported = import_rows(items, fmt, actors, periods, root_only=root_only, min_sources=min_sources,
                            inputs=(len(files), size, sha))
     if imported.summary.rows == 0:

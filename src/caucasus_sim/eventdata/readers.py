@@ -114,14 +114,14 @@ def gdelt_rows(stream, label: str, actors: ActorMap, root_only: bool) -> Iterato
     """GDELT 2.0 event records: GLOBALEVENTID (0), SQLDATE (1), Actor1Code (5),
     Actor1CountryCode (7), Actor2Code (15), Actor2CountryCode (17), IsRootEvent (25),
     EventCode (26), NumSources (32), SOURCEURL (60)."""
-    resolve = actors.cameo_actor
+    resolve, tabs = actors.cameo_actor, GDELT_COLUMNS - 1
     for lineno, line in enumerate(stream, 1):
-        f = line.rstrip("\r\n").split("\t")
-        if len(f) != GDELT_COLUMNS:
-            if len(f) == 1 and not f[0].strip():
+        if line.count("\t") != tabs:
+            if not line.strip():
                 continue  # a blank line
-            raise ConfigError(f"{label} line {lineno}: {len(f)} tab-separated columns; a GDELT 2.0 event "
-                              f"export has {GDELT_COLUMNS} (GDELT 1.0 files have 57 or 58)")
+            raise ConfigError(f"{label} line {lineno}: {line.count(chr(9)) + 1} tab-separated columns; a GDELT "
+                              f"2.0 event export has {GDELT_COLUMNS} (GDELT 1.0 files have 57 or 58)")
+        f = line.split("\t", 33)  # the fields up to NumSources (32), and the rest
         if root_only and f[25] != "1":
             yield NOT_ROOT
             continue
@@ -131,7 +131,7 @@ def gdelt_rows(stream, label: str, actors: ActorMap, root_only: bool) -> Iterato
             yield OUTSIDE
             continue
         yield Record(f[0], f[1], source, target, f[5], f[15], f[26], _count(f[32], label, lineno, "NumSources"),
-                     f[60], label, lineno)
+                     f[33].rsplit("\t", 1)[1].rstrip("\r\n"), label, lineno)
 
 
 def _count(text: str, label: str, lineno: int, column: str) -> int:

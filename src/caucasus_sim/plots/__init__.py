@@ -2,6 +2,7 @@
 saves a figure or changes matplotlib's backend (the report draws on `Figure` objects of
 its own, so a notebook's or an application's figures are left alone)."""
 
+from .events import plot_weekly_by_dyad, plot_weekly_by_quad_class, weekly_events
 from .paths import (plot_band_by_path, plot_decided_events, plot_effects, plot_outcome_by_client,
                     plot_scheduled_events, plot_share_by_patron)
 from .sensitivity import plot_morris, plot_prim_box, plot_prim_tradeoff, plot_sobol_indices
@@ -17,6 +18,6 @@ __all__ = [
     "plot_alignment_simplex", "plot_band_by_path", "plot_decided_events", "plot_effects", "plot_morris",
     "plot_outcome_against", "plot_outcome_by_client", "plot_prim_box", "plot_prim_tradeoff",
     "plot_scheduled_events", "plot_share_by_patron", "plot_simplex_frame", "plot_simplex_overview",
-    "plot_sobol_indices", "plot_sweep_heatmap", "plot_tie_network", "publication_style", "simplex_xy",
-    "tie_width_handles",
+    "plot_sobol_indices", "plot_sweep_heatmap", "plot_tie_network", "plot_weekly_by_dyad",
+    "plot_weekly_by_quad_class", "publication_style", "simplex_xy", "tie_width_handles", "weekly_events",
 ]

@@ -14,9 +14,13 @@ from .. import plots
 from ..outputs import BALANCE, axis_names, load_tables
 from ..outputs.tables import event_counts
 from .document import Document, Figures, Section, subplots
+from ..config.schema import ReportConfig
 from .events import event_section
 from .simplex import simplex_section
 from .ties import tie_section
+
+
+MAX_EVENT_ROWS = ReportConfig().max_event_rows  # folders written before report.max_event_rows
 
 
 def _fmt(v: float) -> str:
@@ -57,7 +61,8 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         _share_section(r),
         simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
         tie_section(r.summary, r.events, cfg, r.figs, r.replicates),
-        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates),
+        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates,
+                      int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
         _distribution_section(r),
     ]
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
