@@ -11,7 +11,9 @@ import pandas as pd
 from ..config import validate
 from ..model import CaucasusModel, common_steps
 from ..model.calendar import Calendar
+from ..model.events import imported_timelines
 from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
+from ..outputs.tables import IMPORTS_FILE
 from ..outputs.tables import combine_tables, path_tables
 from ..outputs.preflight import (BASE_MEMORY, EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES,
                                  TRAJECTORY_ROW_BYTES, Cost, decided_events, model_bytes, shape_of)
@@ -35,6 +37,7 @@ class RunResult(Result):
     events_after_end: dict
     stored: dict
     axes: dict | None = None  # each client's balance axis, if the run has a balance
+    imports: pd.DataFrame | None = None  # the paths whose timeline is an event-data export: what it kept
 
     @property
     def paths(self) -> list[str]:
@@ -59,6 +62,8 @@ class RunResult(Result):
         for name, file in RUN_FILES.items():
             if name != "trajectories" or len(self.trajectories.columns):
                 bundle.write_table(file, getattr(self, name))
+        if self.imports is not None and len(self.imports):
+            bundle.write_table(IMPORTS_FILE, self.imports)
 
 
 def prepare(cfg) -> None:
@@ -126,7 +131,8 @@ def run_paths(cfg) -> RunResult:
         steps, dates, R = model.n_steps, (str(model.dates[0]), str(model.dates[-1])), int(model.R)
         del model  # before the next path's model is built
     return RunResult(experiment=str(cfg.experiment), **combine_tables(parts), replicates=R, steps=steps,
-                     dates=dates, events_after_end=late, stored=stored(cfg), axes=axis_names(cfg))
+                     dates=dates, events_after_end=late, stored=stored(cfg), axes=axis_names(cfg),
+                     imports=pd.DataFrame(imported_timelines(cfg)))
 
 
 def stored(cfg) -> dict:

@@ -35,7 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
 from ..config.checks import check_range
-from ..eventdata import attention_magnitude, configured_import
+from ..eventdata import FORMAT_NAMES, attention_magnitude, configured_import
 from .calendar import Calendar
 from .streams import stream_id
 
@@ -287,22 +287,52 @@ def events_after_end(cfg) -> list[str]:
     return [f"{what} {named}{more} after the last step ({calendar.dates[-1]}): left out"]
 
 
-def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
-    """The events of a path's timeline: its own (`paths.<name>.timeline`) or the scenario's,
-    a timeline CSV or an event-data export in the format its `timeline_format` names."""
+def timeline_source(cfg, path_name: str) -> tuple[str | None, str, str]:
+    """Where a path's timeline comes from: (file or export, its format, the configuration key
+    that names it) -- the path's own `timeline` (and `timeline_format`), or the scenario's."""
     path = cfg.paths[path_name]
     own = path.timeline is not None
     spec = path.timeline if own else cfg.scenario.timeline
-    fmt = path.timeline_format or cfg.scenario.timeline_format
+    return spec, str(path.timeline_format or cfg.scenario.timeline_format), (
+        f"paths.{path_name}.timeline" if own else "scenario.timeline")
+
+
+def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
+    """The events of a path's timeline: a timeline CSV or an event-data export, as
+    `timeline_source` names it."""
+    spec, fmt, what = timeline_source(cfg, path_name)
     if not spec:
         return []
-    what = f"paths.{path_name}.timeline" if own else "scenario.timeline"
     if fmt == "csv":
         return read_timeline(spec, actor_names(cfg), catalog, what)
     imported = configured_import(cfg, spec, fmt, what)
     return [Event(id=e.id, date=e.date, source=e.source, target=e.target, kind=catalog.resolve(e.cameo),
                   magnitude=e.magnitude, origin="timeline", description=e.description, citation=e.citation,
                   attention=e.attention_ratio) for e in imported.events]
+
+
+def imported_timelines(cfg) -> list[dict]:
+    """For each path whose timeline is an event-data export: what its import read and kept,
+    and how many of its events act at the configured attention parameters."""
+    out = []
+    for name in cfg.paths:
+        spec, fmt, what = timeline_source(cfg, name)
+        if not spec or fmt == "csv" or cfg.quiet:
+            continue
+        imported = configured_import(cfg, spec, fmt, what)
+        p = cfg.params
+        out.append({"path": name, "key": what, "export": spec, "format": fmt, "events": len(imported.events),
+                    "acting": imported.acting(float(p.attention_scale), float(p.attention_threshold)),
+                    "cleaning": imported.summary.cleaning()})
+    return out
+
+
+def import_notices(cfg) -> list[str]:
+    """One line per imported timeline (printed by a run and kept in its manifest)."""
+    p = cfg.params
+    return [f"{i['key']} ({i['path']}): {FORMAT_NAMES[i['format']]} export {i['export']}: {i['events']} events, "
+            f"{i['acting']} acting at params.attention_scale={p.attention_scale:g}, "
+            f"attention_threshold={p.attention_threshold:g}; {i['cleaning']}" for i in imported_timelines(cfg)]
 
 
 def schedule(events: list[Event], calendar: Calendar, index: dict[str, int], spread: bool, after: int,

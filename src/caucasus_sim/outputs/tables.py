@@ -268,6 +268,7 @@ def combine_tables(parts: list[dict]) -> dict[str, pd.DataFrame]:
 
 RUN_FILES = {"summary": "summary.csv", "trajectories": "trajectories.parquet", "events": "events.parquet",
              "event_counts": "event_counts.csv", "outcomes": "outcomes.csv"}
+IMPORTS_FILE = "imports.csv"  # a run whose paths read event-data exports: what each import kept
 
 
 def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -279,4 +280,5 @@ def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
                                dtype={"path": str, "client": str, "metric": str, "patron": str, "axis": str}),
         "outcomes": pd.read_csv(folder / RUN_FILES["outcomes"], parse_dates=["date"]),
         "events": pd.read_parquet(folder / RUN_FILES["events"]),
+        "imports": pd.read_csv(folder / IMPORTS_FILE) if (folder / IMPORTS_FILE).is_file() else pd.DataFrame(),
     }

@@ -1,5 +1,6 @@
-"""Figures of many scheduled events (an imported stream): weekly counts by dyad and by
-CAMEO quad class, at a size that does not grow with the number of events."""
+"""Figures of scheduled events in bulk (an imported stream): weekly counts by dyad and by
+CAMEO quad class, at a size that does not grow with the number of events; the signed
+effect of each path's events by dyad, to compare streams."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import QUAD_CLASSES, quad_class
-from .style import date_axis
+from .style import PATH_COLORS, color_of, date_axis
 
 MAX_DYADS = 10  # dyads shown by name in the weekly counts; the others are one row
 QUAD_COLORS = dict(zip(QUAD_CLASSES, ["#56B4E9", "#009E73", "#E69F00", "#D55E00"]))  # Okabe-Ito
@@ -66,4 +67,40 @@ def plot_weekly_by_quad_class(events: pd.DataFrame, ax=None):
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
     date_axis(ax)
     ax.grid(axis="y", alpha=0.3, linewidth=0.5)
+    return ax
+
+
+def signed_effects(events: pd.DataFrame) -> pd.DataFrame:
+    """Per path and dyad, the scheduled events and their summed signed effect
+    sum(g / 10 * magnitude) (docs/odd.md 7.6), with the first and last date."""
+    sched = events[~events["origin"].isin(["strategy", "reaction"])].copy()
+    if sched.empty:
+        return pd.DataFrame(columns=["path", "dyad", "events", "effect", "first", "last"])
+    sched["dyad"] = sched["source"].astype(str) + "→" + sched["target"].astype(str)
+    sched["effect"] = sched["goldstein"] / 10.0 * sched["magnitude"]
+    g = sched.groupby([sched["path"].astype(str), "dyad"], sort=True)
+    return g.agg(events=("id", "nunique"), effect=("effect", "sum"), first=("date", "min"),
+                 last=("date", "max")).reset_index()
+
+
+def plot_effect_by_dyad(effects: pd.DataFrame, paths: list[str], ax=None):
+    """The summed signed effect of each path's scheduled events per dyad (horizontal bars
+    grouped by dyad, one per path in its colour); dyads in order of their largest effect."""
+    ax = ax or plt.gca()
+    if effects.empty:
+        ax.text(0.5, 0.5, "no scheduled events", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    size = effects.groupby("dyad")["effect"].apply(lambda e: e.abs().max()).sort_values(kind="stable")
+    dyads = list(size.index)
+    h = 0.8 / len(paths)
+    for i, path in enumerate(paths):
+        d = effects[effects["path"] == path].set_index("dyad")["effect"].reindex(dyads, fill_value=0.0)
+        ax.barh(np.arange(len(dyads)) + (i - (len(paths) - 1) / 2) * h, d.to_numpy(), height=h,
+                color=color_of(path, PATH_COLORS, paths), label=path.replace("_", " "))
+    ax.axvline(0.0, color="0.3", linewidth=0.6)
+    ax.set_yticks(np.arange(len(dyads)), dyads)
+    ax.set_xlabel("summed signed effect, Σ g/10 · magnitude")
+    ax.legend(title="path", frameon=False, loc="best")
+    ax.grid(axis="x", alpha=0.3, linewidth=0.5)
     return ax

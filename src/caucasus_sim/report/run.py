@@ -17,6 +17,7 @@ from .document import Document, Figures, Section, subplots
 from ..config.schema import ReportConfig
 from .events import event_section
 from .simplex import simplex_section
+from .streams import has_own_streams, stream_section
 from .ties import tie_section
 
 
@@ -65,11 +66,14 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
                       int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
         _distribution_section(r),
     ]
+    if has_own_streams(cfg):  # paths that read event streams of their own: where they differ
+        sections.insert(5, stream_section(r.events, r.outcomes, r.summary, t["imports"], r.paths, r.axes, r.figs))
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
               f"decisions from {cfg.scenario.decisions_from}.",
               f"- Paths: {', '.join(r.paths)}; {r.replicates} replicates each; seed {cfg.seed}.",
               "- Tables: `summary.csv`, `outcomes.csv`, `trajectories.parquet`, `events.parquet`, "
-              "`event_counts.csv`; configuration `config.yaml`; provenance `manifest.json`.",
+              "`event_counts.csv`" + (", `imports.csv`" if len(t["imports"]) else "")
+              + "; configuration `config.yaml`; provenance `manifest.json`.",
               f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
               "with every figure embedded."]
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
