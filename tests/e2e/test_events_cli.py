@@ -9,6 +9,7 @@ from pathlib import Path
 from helpers import SHORT_HISTORY, compose, run_main
 
 from caucasus_sim.cli import events_main
+from caucasus_sim.cli import main as cli_main
 from caucasus_sim.config import actor_names
 from caucasus_sim.model import Catalog, read_timeline
 
@@ -81,3 +82,14 @@ def test_an_existing_timeline_is_replaced_only_with_force(tmp_path, capsys):
     assert out.read_text(encoding="utf-8").startswith("# caucasus-sim timeline")
     proc = events(["import", "--format", "gdelt2", SAMPLE, "--out", SAMPLE, "--force"], capsys)
     assert proc.returncode == 2 and "is one of the files being imported" in proc.stderr
+
+
+def test_an_unknown_timeline_format_is_refused_before_any_run(tmp_path, capsys):
+    proc = run_main(cli_main, "caucasus-sim", [SHORT_HISTORY, "scenario.timeline_format=acled", "--check",
+                                               f"output_root={tmp_path}"], capsys)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "scenario.timeline_format: unknown value 'acled'; expected one of csv, gdelt2, icews, plover" in proc.stderr
+    proc = run_main(cli_main, "caucasus-sim", [SHORT_HISTORY, "scenario.timeline_format=gdelt2", "--check",
+                                               f"output_root={tmp_path}"], capsys)
+    assert proc.returncode == 2 and "a GDELT 2.0 event export has 61" in proc.stderr  # the CSV is not an export
+    assert list(tmp_path.iterdir()) == []
