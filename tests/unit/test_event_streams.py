@@ -19,7 +19,7 @@ def test_event_driven_paths_read_their_own_streams():
     cfg = compose("experiment=event_driven", SHORT_HISTORY)
     assert has_own_streams(cfg)
     curated, imported = path_events(cfg, "curated"), path_events(cfg, "imported")
-    assert len(curated) == 15 and all(e.attention is None for e in curated)
+    assert len(curated) == 15 and all(e.attention_ratio is None for e in curated)
     assert [e.id for e in imported] == ["gdelt2_2025-08-10_ARM_AZE_040", "gdelt2_2025-08-10_AZE_ARM_040",
                                         "gdelt2_2025-08-10_AZE_ARM_057", "gdelt2_2025-08-10_AZE_WEST_040",
                                         "gdelt2_2025-08-10_AZE_WEST_057"]

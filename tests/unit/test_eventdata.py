@@ -244,7 +244,7 @@ def test_imported_timeline_csv_reads_back_as_the_same_events(actors, tmp_path):
     write_timeline(import_export([str(SAMPLE)], "gdelt2", actors, PERIODS), out, "test")
     assert out.read_text(encoding="utf-8").startswith("# caucasus-sim timeline imported by")
     assert read_timeline(str(out), actor_names(cfg), catalog) == direct
-    assert [(e.magnitude, e.attention) for e in direct] == [(1.0, 1.0), (0.5, 1.0), (0.5, 1.0), (1 / 3, 1.0),
+    assert [(e.magnitude, e.attention_ratio) for e in direct] == [(1.0, 1.0), (0.5, 1.0), (0.5, 1.0), (1 / 3, 1.0),
                                                             (2 / 3, 1.0)]
 
 

@@ -80,7 +80,7 @@ class Event:
     description: str = ""
     citation: str = ""
     precision: str = "day"  # day | month (the date is the first of the month)
-    attention: float | None = None  # an imported event's attention ratio (docs/odd.md 7.22); None: curated
+    attention_ratio: float | None = None  # an imported event's (docs/odd.md 7.22); None: a curated event
 
     def batch(self, index: dict[str, int], share: float = 1.0, scale=None) -> EventBatch:
         """This event as a batch acting on every replicate, with `share` of its magnitude,
@@ -212,8 +212,8 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
     check_cameo(row["cameo"], f"{where}: cameo")
     goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
     magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
-    attention = _number(row.get("attention_ratio", ""), where, "attention_ratio", 0.0, None)
-    if attention == 0.0:
+    attention_ratio = _number(row.get("attention_ratio", ""), where, "attention_ratio", 0.0, None)
+    if attention_ratio == 0.0:
         raise ConfigError(f"{where}: attention_ratio 0 is out of range; allowed > 0 (or empty: a curated event)")
     channels = [c for c in row.get("channels", "").split(";") if c]
     for c in channels:
@@ -223,7 +223,8 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
                  kind=catalog.resolve(row["cameo"], goldstein, channels or None),
                  magnitude=1.0 if magnitude is None else magnitude, origin="timeline",
                  description=row.get("description", ""), citation=row.get("citation", ""),
-                 precision="month" if row.get("date_precision", "") == "month" else "day", attention=attention)
+                 precision="month" if row.get("date_precision", "") == "month" else "day",
+                 attention_ratio=attention_ratio)
 
 
 def _with_ids(events: list[Event]) -> list[Event]:
@@ -308,7 +309,7 @@ def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
     imported = configured_import(cfg, spec, fmt, what)
     return [Event(id=e.id, date=e.date, source=e.source, target=e.target, kind=catalog.resolve(e.cameo),
                   magnitude=e.magnitude, origin="timeline", description=e.description, citation=e.citation,
-                  attention=e.attention_ratio) for e in imported.events]
+                  attention_ratio=e.attention_ratio) for e in imported.events]
 
 
 def imported_timelines(cfg) -> list[dict]:
@@ -345,7 +346,7 @@ def schedule(events: list[Event], calendar: Calendar, index: dict[str, int], spr
     threshold = value("params.attention_threshold", params.attention_threshold)
     out: dict[int, list[EventBatch]] = {}
     for e in events:
-        factor = None if e.attention is None else attention_magnitude(e.attention, scale, threshold)
+        factor = None if e.attention_ratio is None else attention_magnitude(e.attention_ratio, scale, threshold)
         if factor is not None and not np.any(np.asarray(factor) > 0.0):
             continue
         for t, share in calendar.event_steps(e.date, spread and e.precision == "month"):
