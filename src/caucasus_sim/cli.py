@@ -6,11 +6,16 @@ value of every swept key is checked before any job runs. Then Hydra's own `@hydr
 entry point composes again and calls `app(cfg)`, which only calls `run` (or, as a job
 of a multirun, `run_point`). A multirun is collected into one table when it ends;
 `caucasus-sim-collect <folder>` does the same for a folder by hand.
+`caucasus-sim-events import` turns an event-data export into a timeline CSV, and
+`caucasus-sim-report <folder>` rebuilds a folder's report.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import re
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +28,8 @@ from hydra.types import RunMode
 
 from . import report, runner
 from .analysis.sweep import multirun_folder, start_multirun
-from .config import ConfigError, config_dir, load_config
+from .config import ConfigError, actor_names, config_dir, load_config, parse_date, validate
+from .eventdata import FORMATS, Periods, check_output, export_files, import_export, load_actor_map, write_timeline
 from .config.schema import register_configs
 from .outputs import Bundle, versions
 from .outputs.preflight import gigabytes
@@ -218,6 +224,69 @@ def report_main() -> None:
     if r["not_built"]:
         text += f"; {len(r['not_built'])} recorded but not rebuilt (e.g. {r['not_built'][0]})"
     print(text)
+
+
+EVENTS_PROG = "caucasus-sim-events"
+OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=")  # a configuration override, key=value
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors in one line (no usage block) and exit status 2."""
+
+    def error(self, message: str):
+        fail(message, prog=EVENTS_PROG)
+
+
+def events_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog=EVENTS_PROG, description="Turn event-data exports into model timelines.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    imp = sub.add_parser("import", help="import a GDELT 2.0, ICEWS or PLOVER export as a timeline CSV",
+                         description="Read an export (files and folders, zipped or not), clean it and write the "
+                                     "project's timeline CSV with a provenance header. Words key=value are "
+                                     "configuration overrides (the calendar, actors and eventdata settings).")
+    imp.add_argument("--format", required=True, choices=FORMATS, help="the export's format")
+    imp.add_argument("inputs", nargs="+", metavar="FILES", help="files or folders of the export; key=value overrides")
+    imp.add_argument("--actors", metavar="MAP", help="actor map YAML (default: eventdata.actor_map)")
+    imp.add_argument("--out", required=True, metavar="timeline.csv", help="the timeline CSV to write")
+    imp.add_argument("--force", action="store_true", help="replace --out if it exists")
+    imp.add_argument("--config-dir", action="append", default=[], metavar="DIR", help="a folder of config groups")
+    return parser
+
+
+def import_events(argv: list[str]) -> str:
+    """`caucasus-sim-events import ...`: the line it prints once the timeline is written."""
+    args, extra = events_parser().parse_known_args(argv)
+    words = [*args.inputs, *extra]  # files, folders and overrides, before or after the options
+    if any(w.startswith("-") for w in extra):
+        raise ConfigError(f"import: unknown option {next(w for w in extra if w.startswith('-'))!r}; see "
+                          f"{EVENTS_PROG} import --help")
+    overrides = [w for w in words if OVERRIDE.match(w)]
+    inputs = [w for w in words if not OVERRIDE.match(w)]
+    if not inputs:
+        raise ConfigError("import: no files or folders to import; name the export's files or folders")
+    out = Path(args.out).expanduser()
+    check_output(out, args.force, export_files(inputs, args.format))  # before the work
+    cfg = load_config(overrides, config_dirs=args.config_dir)
+    validate(cfg)
+    actors = load_actor_map(args.actors or str(cfg.eventdata.actor_map), actor_names(cfg))
+    periods = Periods(parse_date(cfg.scenario.start, "scenario.start"), int(cfg.scenario.dt_days))
+    imported = import_export(inputs, args.format, actors, periods, root_only=bool(cfg.eventdata.root_only),
+                             min_sources=int(cfg.eventdata.min_sources))
+    write_timeline(imported, out, shlex.join([EVENTS_PROG, *argv]))
+    p = cfg.params
+    acting = imported.acting(float(p.attention_scale), float(p.attention_threshold))
+    return (f"{EVENTS_PROG}: {out}: {len(imported.events)} events, {acting} with a magnitude above 0 at "
+            f"params.attention_scale={p.attention_scale:g}, attention_threshold={p.attention_threshold:g}; "
+            + imported.summary.cleaning())
+
+
+def events_main() -> None:
+    try:
+        print(import_events(sys.argv[1:]))
+    except ConfigError as exc:
+        fail(str(exc), prog=EVENTS_PROG)
+    except KeyboardInterrupt:
+        fail("interrupted; no timeline was written", 130, prog=EVENTS_PROG)
 
 
 if __name__ == "__main__":

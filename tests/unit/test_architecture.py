@@ -1,5 +1,5 @@
-"""The layered layout holds (docs/architecture.md): data flows one way, config -> model ->
-outputs -> analysis -> plots -> report -> runner -> cli, with no import cycle, no hidden
+"""The layered layout holds (docs/architecture.md): data flows one way, config -> eventdata ->
+model -> outputs -> analysis -> plots -> report -> runner -> cli, with no import cycle, no hidden
 (function-local) import of the package, short functions and classes, and a project that
 refers to nothing outside itself."""
 

@@ -12,7 +12,9 @@ import pandas as pd
 from ..config import ConfigError, validate
 from ..model import CaucasusModel, common_steps
 from ..model.calendar import Calendar
+from ..model.events import imported_timelines
 from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
+from ..outputs.tables import IMPORTS_FILE
 from ..outputs.tables import combine_tables, path_tables
 from ..outputs.preflight import (BASE_MEMORY, EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES,
                                  TRAJECTORY_ROW_BYTES, Cost, decided_events, model_bytes, shape_of)
@@ -41,6 +43,7 @@ class RunResult(Result):
     stored: dict
     axes: dict | None = None  # each client's balance axis, if the run has a balance
     uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)  # with a posterior: the split of the spread
+    imports: pd.DataFrame | None = None  # the paths whose timeline is an event-data export: what it kept
 
     @property
     def paths(self) -> list[str]:
@@ -67,6 +70,8 @@ class RunResult(Result):
                 bundle.write_table(file, getattr(self, name))
         if len(self.uncertainty):
             bundle.write_table(UNCERTAINTY_FILE, self.uncertainty)
+        if self.imports is not None and len(self.imports):
+            bundle.write_table(IMPORTS_FILE, self.imports)
 
 
 def prepare(cfg) -> None:
@@ -172,7 +177,8 @@ def run_paths(cfg) -> RunResult:
     split = (uncertainty_table(tables["outcomes"], int(cfg.posterior_draws)) if cfg.posterior and cfg.balance is not None
              else pd.DataFrame())
     return RunResult(experiment=str(cfg.experiment), **tables, replicates=R, steps=steps, dates=dates,
-                     events_after_end=late, stored=stored(cfg), axes=axis_names(cfg), uncertainty=split)
+                     events_after_end=late, stored=stored(cfg), axes=axis_names(cfg), uncertainty=split,
+                     imports=pd.DataFrame(imported_timelines(cfg)))
 
 
 def stored(cfg) -> dict:

@@ -20,14 +20,15 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, open_dict
 
-from .cameo import cameo_table, check_cameo
+from .cameo import QUAD_CLASSES, cameo_table, check_cameo, quad_class
 from .checks import actor_names, balance_axes, parse_date, validate
 from .errors import ConfigError, check_no_code, check_yaml_folder, describe_config_exception
 from .schema import CHANNELS, Config, register_configs
 
 __all__ = [
-    "CHANNELS", "Config", "ConfigError", "actor_names", "balance_axes", "cameo_table", "check_cameo", "config_dir",
-    "describe_config_exception", "load_config", "parse_date", "search_path_override", "validate",
+    "CHANNELS", "QUAD_CLASSES", "Config", "ConfigError", "actor_names", "balance_axes", "cameo_table", "check_cameo",
+    "config_dir", "describe_config_exception", "load_config", "parse_date", "quad_class", "search_path_override",
+    "validate",
 ]
 
 

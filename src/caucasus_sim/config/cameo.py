@@ -1,4 +1,4 @@
-"""The CAMEO event typology and its Goldstein weights (package data)."""
+"""The CAMEO event typology, its Goldstein weights (package data) and its quad classes."""
 
 from __future__ import annotations
 
@@ -32,3 +32,14 @@ def check_cameo(code: str, where: str) -> None:
             f"{where}: {code!r} is not a CAMEO code; expected a code of the CAMEO typology "
             "such as '173' or '055' (quote codes in YAML so leading zeros stay)"
         )
+
+
+# CAMEO's quad classes, by root code (01-05, 06-09, 10-14, 15-20), as the GDELT event
+# codebook defines its QuadClass field
+QUAD_CLASSES: tuple[str, ...] = ("verbal cooperation", "material cooperation", "verbal conflict", "material conflict")
+_QUAD_OF_ROOT = {f"{r:02d}": (0 if r <= 5 else 1 if r <= 9 else 2 if r <= 14 else 3) for r in range(1, 21)}
+
+
+def quad_class(code: str) -> str:
+    """The quad class of a CAMEO code (one of QUAD_CLASSES), from its two-digit root."""
+    return QUAD_CLASSES[_QUAD_OF_ROOT[str(code)[:2]]]

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from .cameo import check_cameo
 from .errors import ConfigError, unknown_key
-from .schema import CHANNELS, EVENT_COUNTS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES
+from .schema import CHANNELS, EVENT_COUNTS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES, TIMELINE_FORMATS
 
 PARAMS_AT_LEAST_0 = ("attitude_step", "tie_step", "grievance_gain", "grievance_drag",
                      "effect_noise_sd", "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain",
@@ -67,6 +67,7 @@ def validate(cfg) -> None:
     check_scenario(cfg.scenario)
     check_params(cfg.params)
     check_catalog(cfg.catalog)
+    check_eventdata(cfg.eventdata)
     check_decisions(cfg)
     check_paths(cfg)
     check_balance(cfg)
@@ -128,6 +129,8 @@ def check_run(cfg) -> None:
         if value is not None and not value > 0:
             raise ConfigError(f"limits.{name}: {value!r} must be a positive number of GB, or null (what the "
                               "machine has)")
+    if cfg.report.max_event_rows < 1:
+        raise ConfigError(f"report.max_event_rows: {cfg.report.max_event_rows!r} must be a positive number of events")
     if not cfg.experiment or "/" in cfg.experiment or cfg.experiment.startswith("."):
         raise ConfigError(f"experiment: {cfg.experiment!r} is not a valid folder name")
 
@@ -194,6 +197,7 @@ def check_scenario(sc) -> None:
         raise ConfigError(f"scenario.dt_days: {sc.dt_days} days is longer than the scenario ({(end - start).days} "
                           "days from start to end), so it has no step; shorten the step or move the end")
     parse_date(sc.decisions_from, "scenario.decisions_from")
+    check_one_of(sc.timeline_format, TIMELINE_FORMATS, "scenario.timeline_format")
     for i, d in enumerate(sc.outcome_dates):
         od = parse_date(d, f"scenario.outcome_dates[{i}]")
         if not start <= od <= end:
@@ -219,6 +223,15 @@ def check_params(p) -> None:
     check_range(p.goodwill_half_life_days, 1e-9, None, "params.goodwill_half_life_days")
     check_range(p.diaspora_size_reference, 1e-9, None, "params.diaspora_size_reference")
     check_one_of(p.event_counts, EVENT_COUNTS, "params.event_counts")
+    check_range(p.attention_scale, 0.0, None, "params.attention_scale")
+    check_range(p.attention_threshold, 1e-9, None, "params.attention_threshold")
+
+
+def check_eventdata(ed) -> None:
+    if not ed.actor_map:
+        raise ConfigError("eventdata.actor_map: empty; name an actor map file or package:<file>")
+    if ed.min_sources < 1:
+        raise ConfigError(f"eventdata.min_sources: {ed.min_sources!r} must be a positive number of sources")
 
 
 def check_catalog(catalog) -> None:
@@ -295,6 +308,8 @@ def check_paths(cfg) -> None:
             check_event_config(ev, names, f"paths.{pname}.add[{i}]")
         for eid, when in path.move.items():
             parse_date(when, f"paths.{pname}.move.{eid}")
+        if path.timeline_format is not None:
+            check_one_of(path.timeline_format, TIMELINE_FORMATS, f"paths.{pname}.timeline_format")
     for i, ev in enumerate(cfg.scenario.events):
         check_event_config(ev, names, f"scenario.events[{i}]")
 

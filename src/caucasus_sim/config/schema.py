@@ -19,6 +19,8 @@ PROGRESS_MODES: tuple[str, ...] = ("auto", "on", "off")
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 DEFAULT_FIGURE_FORMATS: tuple[str, ...] = ("png", "pdf")  # a raster to view, a vector to print
 EVENT_COUNTS: tuple[str, ...] = ("bernoulli", "poisson")
+# the format of a timeline: the project's own CSV, or an event-data export read directly
+TIMELINE_FORMATS: tuple[str, ...] = ("csv", "gdelt2", "icews", "plover")
 
 
 # ---------------------------------------------------------------------------------------
@@ -86,8 +88,10 @@ class ScenarioConfig:
     start: str = "2024-12-01"
     end: str = "2028-12-31"
     dt_days: int = 7
-    # a CSV in the format of the packaged timeline: "package:<file>" or a file path
+    # a CSV in the format of the packaged timeline: "package:<file>" or a file path; or,
+    # with timeline_format gdelt2, icews or plover, an event-data export (a file or a folder)
     timeline: Optional[str] = "package:timeline_2024_2025.csv"
+    timeline_format: str = "csv"
     events: list[EventConfig] = field(default_factory=list)
     decisions_from: str = "2025-07-07"
     outcome_dates: list[str] = field(default_factory=lambda: ["2025-07-01"])
@@ -137,6 +141,10 @@ class ParamsConfig:
     capability_exponent: float = 0.0  # gamma: a patron's influence weighed by capability^gamma
     diaspora_size_exponent: float = 0.0  # delta: a diaspora's voice weighed by (size/reference)^delta
     diaspora_size_reference: float = 1.0e6
+    # imported events (docs/odd.md 7.23): magnitude = share * attention_scale *
+    # max(0, ln(attention_ratio / attention_threshold))
+    attention_scale: float = 0.5
+    attention_threshold: float = 1.0
 
 
 @dataclass
@@ -214,6 +222,18 @@ class PathConfig:
     remove: list[str] = field(default_factory=list)
     add: list[EventConfig] = field(default_factory=list)
     move: dict[str, str] = field(default_factory=dict)
+    # the path's own timeline and its format instead of the scenario's (null: the scenario's)
+    timeline: Optional[str] = None
+    timeline_format: Optional[str] = None
+
+
+@dataclass
+class EventDataConfig:
+    # how an event-data export becomes model events (caucasus-sim-events import, and
+    # scenario.timeline_format): the actor map, and the cleaning of its records
+    actor_map: str = "package:actor_map_south_caucasus.yaml"
+    root_only: bool = True  # GDELT: only records with IsRootEvent = 1
+    min_sources: int = 1  # occurrences reported by fewer sources are dropped
 
 
 @dataclass
@@ -341,6 +361,13 @@ PRECISIONS: tuple[str, ...] = ("float32", "float64")
 
 
 @dataclass
+class ReportConfig:
+    # with more scheduled events than this, the event figure shows weekly counts by dyad and
+    # by CAMEO quad class instead of one row per event
+    max_event_rows: int = 40
+
+
+@dataclass
 class LimitsConfig:
     # a run whose estimated peak memory or output exceeds these (in GB) is refused before it
     # starts; None: the memory available now, and the free space under output_root
@@ -361,10 +388,12 @@ class Config:
     figure_formats: list[str] = field(default_factory=lambda: list(DEFAULT_FIGURE_FORMATS))
     store: StoreConfig = field(default_factory=StoreConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     params: ParamsConfig = field(default_factory=ParamsConfig)
     catalog: dict[str, CatalogEntry] = field(default_factory=dict)
+    eventdata: EventDataConfig = field(default_factory=EventDataConfig)
     decisions: DecisionsConfig = field(default_factory=DecisionsConfig)
     paths: dict[str, PathConfig] = field(default_factory=dict)
     balance: Optional[BalanceConfig] = field(default_factory=BalanceConfig)

@@ -13,6 +13,11 @@ Precedence:
   default catalog gives every CAMEO root one). Channels on an event are knowledge of that
   event (a ban on cultural events hits the cultural channel) and win over its type.
 - grievance and resolves: catalog entry (longest matching prefix), else 0.
+
+A timeline is the project's own CSV, or an event-data export read directly
+(`scenario.timeline_format`, or a path's own `timeline` and `timeline_format`): the
+`eventdata` layer turns an export into events whose magnitude the model scales by their
+attention ratio (`schedule`; docs/odd.md, section 7.23).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,12 +35,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
 from ..config.checks import check_range
+from ..eventdata import FORMAT_NAMES, attention_magnitude, configured_import
 from .calendar import Calendar
 from .streams import stream_id
 
 TIMELINE_REQUIRED = ("date", "source", "target", "cameo")
 TIMELINE_OPTIONAL = (
-    "id", "date_precision", "goldstein", "magnitude", "channels", "description", "citation",
+    "id", "date_precision", "goldstein", "magnitude", "attention_ratio", "channels", "description", "citation",
 )
 
 
@@ -73,11 +80,16 @@ class Event:
     description: str = ""
     citation: str = ""
     precision: str = "day"  # day | month (the date is the first of the month)
+    attention_ratio: float | None = None  # an imported event's (docs/odd.md 7.23); None: a curated event
 
-    def batch(self, index: dict[str, int], share: float = 1.0) -> EventBatch:
-        """This event as a batch acting on every replicate, with `share` of its magnitude."""
+    def batch(self, index: dict[str, int], share: float = 1.0, scale=None) -> EventBatch:
+        """This event as a batch acting on every replicate, with `share` of its magnitude,
+        times `scale` (a number, or one per row of the batch) if given."""
+        magnitude = self.magnitude if share == 1.0 else self.magnitude * share
+        if scale is not None:
+            magnitude = magnitude * scale
         return EventBatch(source=index[self.source], target=index[self.target], kind=self.kind,
-                          magnitude=self.magnitude if share == 1.0 else self.magnitude * share, id=self.id,
+                          magnitude=magnitude, id=self.id,
                           origin=self.origin, description=self.description,
                           noise_stream=stream_id(f"event:{self.id}"), noise_step=0, date=self.date)
 
@@ -146,37 +158,40 @@ class Catalog:
         return any(e[field] for e in self._entries.values())
 
 
-def _timeline_path(spec: str) -> tuple[Path | None, object]:
+def _timeline_path(spec: str, what: str = "scenario.timeline") -> tuple[Path | None, object]:
     if spec.startswith("package:"):
         name = spec.removeprefix("package:")
         res = resources.files("caucasus_sim") / "data" / name
         if "/" in name or not res.is_file():
-            raise ConfigError(f"scenario.timeline: no packaged timeline {name!r}")
+            raise ConfigError(f"{what}: no packaged timeline {name!r}")
         return None, res
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise ConfigError(f"scenario.timeline: file {spec!r} not found (from {Path.cwd()})")
+        raise ConfigError(f"{what}: file {spec!r} not found (from {Path.cwd()})")
     return path, path
 
 
-def read_timeline(spec: str, actors: list[str], catalog: Catalog) -> list[Event]:
+def read_timeline(spec: str, actors: list[str], catalog: Catalog, what: str = "scenario.timeline") -> list[Event]:
     """Read a timeline CSV (the format of the packaged timeline) into events. A UTF-8
-    byte-order mark (as Excel writes) and CRLF line endings are accepted; an `id` given
-    twice is refused, naming both lines; rows without an id get one from their date, dyad
-    and code (`_2`, `_3`, ... for repeats of the same)."""
-    _, res = _timeline_path(spec)
+    byte-order mark (as Excel writes), CRLF line endings and comment lines (`# ...`) before
+    the header are accepted; an `id` given twice is refused, naming both lines; rows without
+    an id get one from their date, dyad and code (`_2`, `_3`, ... for repeats of the same)."""
+    _, res = _timeline_path(spec, what)
     with res.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+        first, comments = fh.readline(), 0
+        while first.startswith("#"):  # a provenance header (caucasus-sim-events import writes one)
+            first, comments = fh.readline(), comments + 1
+        reader = csv.DictReader(itertools.chain([first], fh))
         header = reader.fieldnames or []
         missing = [c for c in TIMELINE_REQUIRED if c not in header]
         if missing:
             raise ConfigError(
-                f"scenario.timeline {spec!r}: missing column {missing[0]!r}; "
+                f"{what} {spec!r}: missing column {missing[0]!r}; "
                 f"required columns are {', '.join(TIMELINE_REQUIRED)}"
             )
         events: list[Event] = []
         given: dict[str, int] = {}  # explicit id -> line
-        for line, row in enumerate(reader, start=2):
+        for line, row in enumerate(reader, start=2 + comments):
             where = f"timeline {spec!r} line {line}"
             row = {k: (v or "").strip() for k, v in row.items() if k is not None}
             eid = row.get("id", "")
@@ -197,6 +212,9 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
     check_cameo(row["cameo"], f"{where}: cameo")
     goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
     magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
+    attention_ratio = _number(row.get("attention_ratio", ""), where, "attention_ratio", 0.0, None)
+    if attention_ratio == 0.0:
+        raise ConfigError(f"{where}: attention_ratio 0 is out of range; allowed > 0 (or empty: a curated event)")
     channels = [c for c in row.get("channels", "").split(";") if c]
     for c in channels:
         if c not in CHANNELS:
@@ -205,7 +223,8 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
                  kind=catalog.resolve(row["cameo"], goldstein, channels or None),
                  magnitude=1.0 if magnitude is None else magnitude, origin="timeline",
                  description=row.get("description", ""), citation=row.get("citation", ""),
-                 precision="month" if row.get("date_precision", "") == "month" else "day")
+                 precision="month" if row.get("date_precision", "") == "month" else "day",
+                 attention_ratio=attention_ratio)
 
 
 def _with_ids(events: list[Event]) -> list[Event]:
@@ -269,12 +288,77 @@ def events_after_end(cfg) -> list[str]:
     return [f"{what} {named}{more} after the last step ({calendar.dates[-1]}): left out"]
 
 
+def timeline_source(cfg, path_name: str) -> tuple[str | None, str, str]:
+    """Where a path's timeline comes from: (file or export, its format, the configuration key
+    that names it) -- the path's own `timeline` (and `timeline_format`), or the scenario's."""
+    path = cfg.paths[path_name]
+    own = path.timeline is not None
+    spec = path.timeline if own else cfg.scenario.timeline
+    return spec, str(path.timeline_format or cfg.scenario.timeline_format), (
+        f"paths.{path_name}.timeline" if own else "scenario.timeline")
+
+
+def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
+    """The events of a path's timeline: a timeline CSV or an event-data export, as
+    `timeline_source` names it."""
+    spec, fmt, what = timeline_source(cfg, path_name)
+    if not spec:
+        return []
+    if fmt == "csv":
+        return read_timeline(spec, actor_names(cfg), catalog, what)
+    imported = configured_import(cfg, spec, fmt, what)
+    return [Event(id=e.id, date=e.date, source=e.source, target=e.target, kind=catalog.resolve(e.cameo),
+                  magnitude=e.magnitude, origin="timeline", description=e.description, citation=e.citation,
+                  attention_ratio=e.attention_ratio) for e in imported.events]
+
+
+def imported_timelines(cfg) -> list[dict]:
+    """For each path whose timeline is an event-data export: what its import read and kept,
+    and how many of its events act at the configured attention parameters."""
+    out = []
+    for name in cfg.paths:
+        spec, fmt, what = timeline_source(cfg, name)
+        if not spec or fmt == "csv" or cfg.quiet:
+            continue
+        imported = configured_import(cfg, spec, fmt, what)
+        p = cfg.params
+        out.append({"path": name, "key": what, "export": spec, "format": fmt, "events": len(imported.events),
+                    "acting": imported.acting(float(p.attention_scale), float(p.attention_threshold)),
+                    "cleaning": imported.summary.cleaning()})
+    return out
+
+
+def import_notices(cfg) -> list[str]:
+    """One line per imported timeline (printed by a run and kept in its manifest)."""
+    p = cfg.params
+    return [f"{i['key']} ({i['path']}): {FORMAT_NAMES[i['format']]} export {i['export']}: {i['events']} events, "
+            f"{i['acting']} acting at params.attention_scale={p.attention_scale:g}, "
+            f"attention_threshold={p.attention_threshold:g}; {i['cleaning']}" for i in imported_timelines(cfg)]
+
+
+def schedule(events: list[Event], calendar: Calendar, index: dict[str, int], spread: bool, after: int,
+             value, params) -> dict[int, list[EventBatch]]:
+    """Scheduled events as batches by the step they act at (after `after`). An imported
+    event's magnitude is scaled by its attention (`attention_magnitude`, with each row's
+    `params.attention_scale` and `params.attention_threshold`: `value(key, default)` gives
+    one number, or one per row of a batch of points); one that is 0 in every row is left out."""
+    scale = value("params.attention_scale", params.attention_scale)
+    threshold = value("params.attention_threshold", params.attention_threshold)
+    out: dict[int, list[EventBatch]] = {}
+    for e in events:
+        factor = None if e.attention_ratio is None else attention_magnitude(e.attention_ratio, scale, threshold)
+        if factor is not None and not np.any(np.asarray(factor) > 0.0):
+            continue
+        for t, share in calendar.event_steps(e.date, spread and e.precision == "month"):
+            if t > after:
+                out.setdefault(t, []).append(e.batch(index, share, factor))
+    return out
+
+
 def path_events(cfg, path_name: str) -> list[Event]:
     """The scheduled events of one path: timeline + scenario events, edited by the path."""
-    catalog, actors = Catalog(cfg.catalog), actor_names(cfg)
-    events: list[Event] = []
-    if cfg.scenario.timeline:
-        events += read_timeline(cfg.scenario.timeline, actors, catalog)
+    catalog = Catalog(cfg.catalog)
+    events = timeline_events(cfg, path_name, catalog)
     events += [event_from_config(ev, catalog, "scenario") for ev in cfg.scenario.events]
     path = cfg.paths[path_name]
     ids = [e.id for e in events]

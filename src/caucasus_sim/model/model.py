@@ -22,7 +22,7 @@ from ..config import ConfigError, balance_axes, validate
 from .agents import DiasporaAgent, StateAgent
 from .calendar import Calendar
 from .decisions import Reaction, Strategy
-from .events import Catalog, Event, EventBatch, path_events
+from .events import Catalog, Event, EventBatch, path_events, schedule
 from .network import network_of
 from .parameters import Points
 from .state import State
@@ -186,12 +186,9 @@ class CaucasusModel(mesa.Model):
     def _schedule_events(self, after: int) -> None:
         """The path's scheduled events, as batches by the step they act at (after `after`)."""
         self.events: list[Event] = [] if self.quiet else path_events(self.cfg, self.path)
-        self._schedule: dict[int, list[EventBatch]] = {}
-        spread = bool(self.cfg.scenario.spread_month_events)
-        for e in self.events:
-            for t, share in self.calendar.event_steps(e.date, spread and e.precision == "month"):
-                if t > after:
-                    self._schedule.setdefault(t, []).append(e.batch(self.index, share))
+        self._schedule: dict[int, list[EventBatch]] = schedule(
+            self.events, self.calendar, self.index, bool(self.cfg.scenario.spread_month_events), after,
+            self.batch.value, self.cfg.params)
 
     def row_of(self, t: int) -> int:
         """The row of the records that holds step t."""

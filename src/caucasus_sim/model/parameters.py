@@ -14,7 +14,7 @@ from ..config import CHANNELS, ConfigError
 BATCHABLE_PARAMS = ("attitude_step", "source_share", "tie_step", "grievance_gain",
                     "grievance_drag", "grievance_half_life_days", "effect_noise_sd",
                     "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain", "goodwill_lift",
-                    "goodwill_half_life_days")
+                    "goodwill_half_life_days", "attention_scale", "attention_threshold")
 BATCHABLE_ACTION_FIELDS = ("rate_per_year", "tension_gain", "grievance_gain", "magnitude", "own_grievance_gain",
                            "goodwill_gain", "threat_gain")
 

@@ -3,7 +3,8 @@
 - summary: per path, step, client, metric (`alignment_share`, `attitude`, `grievance`,
   the balance) and patron: mean and 5/50/95% quantiles over the replicates;
 - trajectories: per path, replicate, step, client and patron;
-- events: the event log (scheduled events once, decided events per replicate);
+- events: the event log (scheduled events once, decided events per replicate), with each
+  event's magnitude before its effect noise;
 - outcomes: per path, replicate, client and outcome date: balance and alignment shares.
 """
 
@@ -169,7 +170,7 @@ def outcome_table(models, cfg) -> pd.DataFrame:
 
 
 EVENT_COLUMNS = ["path", "replicate", "step", "date", "id", "origin", "source", "target",
-                 "cameo", "goldstein", "description", "count"]
+                 "cameo", "goldstein", "magnitude", "description", "count"]
 _EVENT_TEXT = ("id", "origin", "source", "target", "cameo", "description")  # stored as categories
 
 
@@ -210,7 +211,17 @@ def _path_events(name: str, m) -> pd.DataFrame:
     return pd.DataFrame({
         "path": pd.Categorical.from_codes(np.zeros(len(reps), dtype=np.int8), [name]), "replicate": replicate, "step": np.repeat([t for t, _, _ in log], n).astype(np.int64),
         "date": pd.to_datetime(np.repeat(dates, n)), **cols,
-        "goldstein": np.repeat([b.kind.goldstein for _, b, _ in log], n).astype(float), "count": counts})
+        "goldstein": np.repeat([b.kind.goldstein for _, b, _ in log], n).astype(float),
+        "magnitude": np.concatenate([_magnitudes(b.magnitude, k) for k, (_, b, _) in zip(n, log)]), "count": counts})
+
+
+def _magnitudes(magnitude, n: int) -> np.ndarray:
+    """A batch's magnitude on each of its n rows: one per listed replicate, or one number
+    (the mean, where the points of a batch give a scheduled event one magnitude per row)."""
+    m = np.asarray(magnitude, dtype=float)
+    if m.ndim and len(m) == n:
+        return m
+    return np.full(n, m.mean() if m.ndim else float(m))
 
 
 def event_counts(events: pd.DataFrame, replicates: int) -> pd.DataFrame:
@@ -257,6 +268,7 @@ def combine_tables(parts: list[dict]) -> dict[str, pd.DataFrame]:
 
 RUN_FILES = {"summary": "summary.csv", "trajectories": "trajectories.parquet", "events": "events.parquet",
              "event_counts": "event_counts.csv", "outcomes": "outcomes.csv"}
+IMPORTS_FILE = "imports.csv"  # a run whose paths read event-data exports: what each import kept
 
 
 def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -268,4 +280,5 @@ def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
                                dtype={"path": str, "client": str, "metric": str, "patron": str, "axis": str}),
         "outcomes": pd.read_csv(folder / RUN_FILES["outcomes"], parse_dates=["date"]),
         "events": pd.read_parquet(folder / RUN_FILES["events"]),
+        "imports": pd.read_csv(folder / IMPORTS_FILE) if (folder / IMPORTS_FILE).is_file() else pd.DataFrame(),
     }

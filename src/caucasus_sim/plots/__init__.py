@@ -3,6 +3,7 @@ saves a figure or changes matplotlib's backend (the report draws on `Figure` obj
 its own, so a notebook's or an application's figures are left alone)."""
 
 from .calibration import plot_marginal, plot_pair, plot_series
+from .events import plot_effect_by_dyad, plot_weekly_by_dyad, plot_weekly_by_quad_class, signed_effects, weekly_events
 from .paths import (plot_band_by_path, plot_decided_events, plot_effects, plot_outcome_by_client,
                     plot_scheduled_events, plot_share_by_patron)
 from .sensitivity import plot_morris, plot_prim_box, plot_prim_tradeoff, plot_sobol_indices
@@ -15,9 +16,10 @@ from .ties import TIE_CMAP, TIE_MAX_WIDTH, plot_tie_network, tie_width_handles
 __all__ = [
     "OKABE_ITO", "PATH_COLORS", "PATRON_COLORS", "SINGLE_COLUMN", "SQRT3_2", "STYLE", "TIE_CMAP",
     "TIE_MAX_WIDTH", "axis_label", "color_of", "date_axis", "day", "metric_label", "param_label",
-    "plot_alignment_simplex", "plot_marginal", "plot_pair", "plot_series", "plot_band_by_path", "plot_decided_events", "plot_effects", "plot_morris",
+    "plot_alignment_simplex", "plot_band_by_path", "plot_effect_by_dyad", "plot_decided_events", "plot_effects",
+    "plot_marginal", "plot_morris", "plot_pair", "plot_series",
     "plot_outcome_against", "plot_outcome_by_client", "plot_prim_box", "plot_prim_tradeoff",
     "plot_scheduled_events", "plot_share_by_patron", "plot_simplex_frame", "plot_simplex_overview",
-    "plot_sobol_indices", "plot_sweep_heatmap", "plot_tie_network", "publication_style", "simplex_xy",
-    "tie_width_handles",
+    "plot_sobol_indices", "plot_sweep_heatmap", "plot_tie_network", "plot_weekly_by_dyad",
+    "plot_weekly_by_quad_class", "publication_style", "signed_effects", "simplex_xy", "tie_width_handles", "weekly_events",
 ]

@@ -14,10 +14,15 @@ from .. import plots
 from ..outputs import BALANCE, axis_names, load_tables
 from ..outputs.tables import event_counts
 from ..analysis.runs import UNCERTAINTY_FILE
+from ..config.schema import ReportConfig
 from .document import Document, Figures, Section, subplots, table, text
 from .events import event_section
 from .simplex import simplex_section
+from .streams import has_own_streams, stream_section
 from .ties import tie_section
+
+
+MAX_EVENT_ROWS = ReportConfig().max_event_rows  # folders written before report.max_event_rows
 
 
 def _fmt(v: float) -> str:
@@ -58,16 +63,20 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         _share_section(r),
         simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
         tie_section(r.summary, r.events, cfg, r.figs, r.replicates),
-        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates),
+        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates,
+                      int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
         _distribution_section(r),
     ]
+    if has_own_streams(cfg):  # paths that read event streams of their own: where they differ
+        sections.insert(5, stream_section(r.events, r.outcomes, r.summary, t["imports"], r.paths, r.axes, r.figs))
     if (folder / UNCERTAINTY_FILE).is_file():
         sections.append(_uncertainty_section(pd.read_csv(folder / UNCERTAINTY_FILE), cfg))
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
               f"decisions from {cfg.scenario.decisions_from}.",
               f"- Paths: {', '.join(r.paths)}; {r.replicates} replicates each; seed {cfg.seed}.",
               "- Tables: `summary.csv`, `outcomes.csv`, `trajectories.parquet`, `events.parquet`, "
-              "`event_counts.csv`; configuration `config.yaml`; provenance `manifest.json`.",
+              "`event_counts.csv`" + (", `imports.csv`" if len(t["imports"]) else "")
+              + "; configuration `config.yaml`; provenance `manifest.json`.",
               f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
               "with every figure embedded."]
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
