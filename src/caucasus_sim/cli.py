@@ -142,6 +142,9 @@ def app(cfg) -> None:
 
 
 def main() -> None:
+    if "--version" in sys.argv[1:]:  # the package's version (Hydra's own flag names Hydra's)
+        print(f"{PROG} {versions()['caucasus-sim']}")
+        return
     register_configs()
     folder = None
     try:
@@ -178,14 +181,46 @@ def main() -> None:
         fail(f"interrupted; finished points are kept in {folder}; run the same command to resume", 130)
 
 
+COLLECT_HELP = """\
+Merge the finished points of a multirun (caucasus-sim -m ...) into one table
+with its figures and report, as the multirun does when its jobs end: for a
+sweep whose jobs ran elsewhere (on a cluster) or were interrupted. The points
+stay in points/.
+
+example: caucasus-sim-collect results/strategy_sweep/multirun-<id>"""
+
+REPORT_HELP = """\
+Draw the figures and write report.md and report.html of a saved results folder
+(a run, a sweep-<id> or multirun-<id> folder, an attribution or a sensitivity
+analysis) again from its config.yaml and tables, without running the model.
+manifest.json is not changed; the line printed says whether every file still
+matches the SHA-256 it records.
+
+example: caucasus-sim-report results/alignment_paths/<run id>"""
+
+
+def folder_argument(prog: str, usage: str, about: str) -> Path:
+    """The one folder a command takes; -h/--help and --version answer and exit 0."""
+    args = sys.argv[1:]
+    if args and args[0] in ("-h", "--help"):
+        print(f"usage: {usage}\n\n{about}")
+        sys.exit(0)
+    if args and args[0] == "--version":
+        print(f"{prog} {versions()['caucasus-sim']}")
+        sys.exit(0)
+    if len(args) != 1 or args[0].startswith("-"):
+        fail(f"usage: {usage}", prog=prog)
+    return Path(args[0])
+
+
 def collect_main() -> None:
     """`caucasus-sim-collect <sweep folder>`: merge a multirun's finished points."""
-    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        fail("usage: caucasus-sim-collect <sweep folder>")
+    prog = "caucasus-sim-collect"
+    folder = folder_argument(prog, f"{prog} <sweep folder>", COLLECT_HELP)
     try:
-        runner.collect(Path(sys.argv[1]))
+        runner.collect(folder)
     except ConfigError as exc:
-        fail(str(exc))
+        fail(str(exc), prog=prog)
 
 
 def report_main() -> None:
@@ -193,9 +228,7 @@ def report_main() -> None:
     report.html of a saved run, sweep (or other analysis) folder again from its
     config.yaml and tables, without running the model; manifest.json is not changed."""
     prog = "caucasus-sim-report"
-    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        fail("usage: caucasus-sim-report <results folder>", prog=prog)
-    folder = Path(sys.argv[1])
+    folder = folder_argument(prog, f"{prog} <results folder>", REPORT_HELP)
     try:
         r = report.rebuild(folder)
     except ConfigError as exc:
