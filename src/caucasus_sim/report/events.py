@@ -8,6 +8,7 @@ import pandas as pd
 
 from .. import plots
 from .document import Figures, Section, new_figure, table, text
+from .labels import Labels
 
 
 MAX_LISTED = 30  # scheduled events listed in the report's table (all are in events.parquet)
@@ -17,7 +18,7 @@ def scheduled_table(events: pd.DataFrame) -> str:
     """The scheduled events as a table: date, event, dyad, CAMEO code, Goldstein weight and
     description (from the timeline file, shown as text)."""
     sched = events[~events["origin"].isin(["strategy", "reaction"])].drop_duplicates("id").sort_values(["date", "id"])
-    rows = [[f"{r.date.date()}", text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
+    rows = [[plots.day(r.date), text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
              f"{r.goldstein:+.1f}", text(r.description)] for r in sched.head(MAX_LISTED).itertuples()]
     more = (f"\n\n{len(sched) - MAX_LISTED} more scheduled events are in `events.parquet`."
             if len(sched) > MAX_LISTED else "")
@@ -25,8 +26,9 @@ def scheduled_table(events: pd.DataFrame) -> str:
 
 
 def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], figs: Figures,
-                  replicates: int) -> Section:
-    """Scheduled events by date and the most frequent decided events (a note if none)."""
+                  replicates: int, labels: Labels) -> Section:
+    """Scheduled events by date and the most frequent decided events (a note if none), named
+    by `labels` (the table below the figure keeps the ids and codes)."""
     width = plots.SINGLE_COLUMN
     if counts.empty:
         return Section("Event timeline", None, "", "No event happened in this run: no scheduled event and none "
@@ -43,10 +45,10 @@ def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], 
     for sub, kind in zip(subs, shown):
         ax = sub.subplots()
         if kind == "scheduled":
-            plots.plot_scheduled_events(counts, ax=ax)
+            plots.plot_scheduled_events(counts, ax=ax, names=labels.names)
             sub.suptitle("Scheduled events (recorded timeline and scenario)", fontsize=8)
         else:
-            plots.plot_decided_events(counts, ax=ax, paths=paths)
+            plots.plot_decided_events(counts, ax=ax, paths=paths, labels=labels.events(counts))
             sub.suptitle("Most frequent events decided by actors (projection)", fontsize=8)
             ax.set_xlabel("events per replicate (mean)")
             ax.legend(title="path", frameon=False, loc="lower right")
@@ -55,15 +57,16 @@ def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], 
     if len(sched):
         worst = sched.sort_values("goldstein").iloc[0]
         reading += (f"; the most conflictual is {text(worst['id'].replace('_', ' '))} "
-                    f"({worst['first_date'].date()}, Goldstein {worst['goldstein']:+.1f})")
+                    f"({plots.day(worst['first_date'])}, Goldstein {worst['goldstein']:+.1f})")
     reading += "."
     for path in paths:
         d = dec[dec["path"] == path]
         if d.empty:
             continue
-        per = d.groupby("id")["per_replicate"].sum().sort_values(ascending=False)
+        per = d.groupby("id", observed=True)["per_replicate"].sum().sort_values(ascending=False)
+        top = labels.event(per.index[0], str(d.loc[d["id"] == per.index[0], "origin"].iloc[0]))
         reading += (f" Under {text(path.replace('_', ' '))}, actors decide {per.sum():.1f} events per "
-                    f"replicate; most often {text(per.index[0].replace('_', ' '))} ({per.iloc[0]:.1f}).")
+                    f"replicate; most often {text(top)} ({per.iloc[0]:.1f}).")
     if len(sched):
         reading += "\n\n" + scheduled_table(events)
     parts = {"scheduled": "scheduled events by date, labelled with source → target and Goldstein weight "
