@@ -10,7 +10,9 @@ of a multirun, `run_point`). A multirun is collected into one table when it ends
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,6 +253,41 @@ def report_main() -> None:
     if r["not_built"]:
         text += f"; {len(r['not_built'])} recorded but not rebuilt (e.g. {r['not_built'][0]})"
     print(text)
+
+
+EXPLORE_HELP = """\
+Serve the browser explorer, a Mesa SolaraViz page of the model on the short
+2024-2025 history: choose the path, the replicates, the patrons' strategy
+intensities and key parameters of Model v2, remove or move recorded events, then
+Reset; Step runs a batch of steps and Play keeps stepping, drawing each client's
+balance (median, 5-95% band), the alignment paths on the simplex and the ties.
+Needs the viz extra: pip install -e '.[viz]'.
+
+options: --port N (default 8765), --host H (default localhost)
+example: caucasus-sim-explore --port 8765, then open http://localhost:8765"""
+
+
+def explore_main() -> None:
+    """`caucasus-sim-explore [--port N] [--host H]`: serve `caucasus_sim.app` with solara."""
+    prog = "caucasus-sim-explore"
+    args, options = sys.argv[1:], {"--port": "8765", "--host": "localhost"}
+    if args[:1] in (["-h"], ["--help"]):
+        print(f"usage: {prog} [--port N] [--host H]\n\n{EXPLORE_HELP}")
+        sys.exit(0)
+    if args[:1] == ["--version"]:
+        print(f"{prog} {versions()['caucasus-sim']}")
+        sys.exit(0)
+    while args:
+        flag, _, value = args.pop(0).partition("=")
+        if flag not in options or not (value or args):
+            fail(f"unknown option {flag!r}; expected --port N or --host H (see --help)", prog=prog)
+        options[flag] = value or args.pop(0)
+    if not options["--port"].isdigit():
+        fail(f"--port: {options['--port']!r} is not a port number", prog=prog)
+    if importlib.util.find_spec("solara") is None:
+        fail("the explorer needs the viz extra: pip install -e '.[viz]' (solara and Mesa's visualization)", prog=prog)
+    os.execv(sys.executable, [sys.executable, "-m", "solara", "run", "caucasus_sim.app", "--production", "--no-open",
+                              "--port", options["--port"], "--host", options["--host"]])
 
 
 if __name__ == "__main__":

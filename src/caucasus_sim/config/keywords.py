@@ -10,10 +10,11 @@ Config group choices (`scenario="history_2024_2025"`, `model="v1"`) are told apa
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from .errors import ConfigError, describe_config_exception, unknown_key
 
@@ -53,8 +54,10 @@ def _set(cfg: DictConfig, key: str, value) -> None:
         node = node[part]
     if not isinstance(node, DictConfig) or leaf not in node:
         raise ConfigError(unknown_key(key, node.keys() if isinstance(node, DictConfig) else []))
-    if isinstance(value, Mapping) and isinstance(node[leaf], DictConfig):
-        for k, v in value.items():
+    target = node[leaf]
+    if isinstance(value, Mapping) and isinstance(target, DictConfig) and (
+            dataclasses.is_dataclass(OmegaConf.get_type(target)) or all(k in target for k in value)):
+        for k, v in value.items():  # a typed block, or entries that exist: key by key
             _set(cfg, f"{key}.{k}", v)
         return
     try:
