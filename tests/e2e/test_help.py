@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from helpers import run_main
 
-from caucasus_sim.cli import collect_main, main, report_main
+from caucasus_sim.cli import collect_main, explore_main, main, report_main
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = {"caucasus-sim": main, "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main}
+COMMANDS = {"caucasus-sim": main, "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main,
+            "caucasus-sim-explore": explore_main}
 SCREEN = (24, 80)  # lines, columns of a terminal
 
 
@@ -45,4 +46,6 @@ def test_version_is_the_packages(prog, capsys):
 def test_a_bad_call_names_the_command(capsys):
     proc = run_main(collect_main, "caucasus-sim-collect", [], capsys)
     assert proc.returncode == 2 and proc.stderr == "caucasus-sim-collect: error: usage: caucasus-sim-collect <sweep folder>\n"
+    proc = run_main(explore_main, "caucasus-sim-explore", ["--port", "eighty"], capsys)
+    assert proc.returncode == 2 and proc.stderr == "caucasus-sim-explore: error: --port: 'eighty' is not a port number\n"
 
