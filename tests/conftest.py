@@ -13,3 +13,23 @@ def tmp_results(tmp_path, monkeypatch):
     `output_root`; the working directory is not changed)."""
     monkeypatch.setattr(helpers, "OUTPUT_ROOT", tmp_path / "results")
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by selenium (Debian's chromium and chromium-driver, which
+    .ci/run installs); the test is skipped, saying why, where they are not installed."""
+    import shutil
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if binary is None or driver is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver; .ci/run does)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--window-size=1280,900"):
+        options.add_argument(arg)
+    options.binary_location = binary
+    chrome = webdriver.Chrome(service=webdriver.ChromeService(driver), options=options)
+    yield chrome
+    chrome.quit()

@@ -9,6 +9,12 @@ config -> model -> outputs -> analysis -> plots -> report -> runner -> cli
 (docs/architecture.md).
 """
 
+import sys
+
+if sys.version_info < (3, 12):  # before any import that needs 3.12: one sentence, not a traceback deep inside
+    raise ImportError(f"caucasus-sim requires Python 3.12 or newer; this is Python "
+                      f"{'.'.join(map(str, sys.version_info[:3]))} ({sys.executable})")
+
 from .analysis import AttributionResult, CalibrationResult, Result, RunResult, SensitivityResult, SweepResult
 from .config import ConfigError, load_config
 from .model import CaucasusModel, DiasporaAgent, StateAgent
@@ -28,4 +34,4 @@ __all__ = [
     "load_config",
     "run",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)

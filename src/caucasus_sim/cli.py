@@ -13,7 +13,9 @@ of a multirun, `run_point`). A multirun is collected into one table when it ends
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
+import os
 import re
 import shlex
 import sys
@@ -148,6 +150,9 @@ def app(cfg) -> None:
 
 
 def main() -> None:
+    if "--version" in sys.argv[1:]:  # the package's version (Hydra's own flag names Hydra's)
+        print(f"{PROG} {versions()['caucasus-sim']}")
+        return
     register_configs()
     folder = None
     try:
@@ -184,14 +189,46 @@ def main() -> None:
         fail(f"interrupted; finished points are kept in {folder}; run the same command to resume", 130)
 
 
+COLLECT_HELP = """\
+Merge the finished points of a multirun (caucasus-sim -m ...) into one table
+with its figures and report, as the multirun does when its jobs end: for a
+sweep whose jobs ran elsewhere (on a cluster) or were interrupted. The points
+stay in points/.
+
+example: caucasus-sim-collect results/strategy_sweep/multirun-<id>"""
+
+REPORT_HELP = """\
+Draw the figures and write report.md and report.html of a saved results folder
+(a run, a sweep-<id> or multirun-<id> folder, an attribution or a sensitivity
+analysis) again from its config.yaml and tables, without running the model.
+manifest.json is not changed; the line printed says whether every file still
+matches the SHA-256 it records.
+
+example: caucasus-sim-report results/alignment_paths/<run id>"""
+
+
+def folder_argument(prog: str, usage: str, about: str) -> Path:
+    """The one folder a command takes; -h/--help and --version answer and exit 0."""
+    args = sys.argv[1:]
+    if args and args[0] in ("-h", "--help"):
+        print(f"usage: {usage}\n\n{about}")
+        sys.exit(0)
+    if args and args[0] == "--version":
+        print(f"{prog} {versions()['caucasus-sim']}")
+        sys.exit(0)
+    if len(args) != 1 or args[0].startswith("-"):
+        fail(f"usage: {usage}", prog=prog)
+    return Path(args[0])
+
+
 def collect_main() -> None:
     """`caucasus-sim-collect <sweep folder>`: merge a multirun's finished points."""
-    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        fail("usage: caucasus-sim-collect <sweep folder>")
+    prog = "caucasus-sim-collect"
+    folder = folder_argument(prog, f"{prog} <sweep folder>", COLLECT_HELP)
     try:
-        runner.collect(Path(sys.argv[1]))
+        runner.collect(folder)
     except ConfigError as exc:
-        fail(str(exc))
+        fail(str(exc), prog=prog)
 
 
 def report_main() -> None:
@@ -199,9 +236,7 @@ def report_main() -> None:
     report.html of a saved run, sweep (or other analysis) folder again from its
     config.yaml and tables, without running the model; manifest.json is not changed."""
     prog = "caucasus-sim-report"
-    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        fail("usage: caucasus-sim-report <results folder>", prog=prog)
-    folder = Path(sys.argv[1])
+    folder = folder_argument(prog, f"{prog} <results folder>", REPORT_HELP)
     try:
         r = report.rebuild(folder)
     except ConfigError as exc:
@@ -287,6 +322,41 @@ def events_main() -> None:
         fail(str(exc), prog=EVENTS_PROG)
     except KeyboardInterrupt:
         fail("interrupted; no timeline was written", 130, prog=EVENTS_PROG)
+
+
+EXPLORE_HELP = """\
+Serve the browser explorer, a Mesa SolaraViz page of the model on the short
+2024-2025 history: choose the path, the replicates, the patrons' strategy
+intensities and key parameters of Model v2, remove or move recorded events, then
+Reset; Step runs a batch of steps and Play keeps stepping, drawing each client's
+balance (median, 5-95% band), the alignment paths on the simplex and the ties.
+Needs the viz extra: pip install -e '.[viz]'.
+
+options: --port N (default 8765), --host H (default localhost)
+example: caucasus-sim-explore --port 8765, then open http://localhost:8765"""
+
+
+def explore_main() -> None:
+    """`caucasus-sim-explore [--port N] [--host H]`: serve `caucasus_sim.app` with solara."""
+    prog = "caucasus-sim-explore"
+    args, options = sys.argv[1:], {"--port": "8765", "--host": "localhost"}
+    if args[:1] in (["-h"], ["--help"]):
+        print(f"usage: {prog} [--port N] [--host H]\n\n{EXPLORE_HELP}")
+        sys.exit(0)
+    if args[:1] == ["--version"]:
+        print(f"{prog} {versions()['caucasus-sim']}")
+        sys.exit(0)
+    while args:
+        flag, _, value = args.pop(0).partition("=")
+        if flag not in options or not (value or args):
+            fail(f"unknown option {flag!r}; expected --port N or --host H (see --help)", prog=prog)
+        options[flag] = value or args.pop(0)
+    if not options["--port"].isdigit():
+        fail(f"--port: {options['--port']!r} is not a port number", prog=prog)
+    if importlib.util.find_spec("solara") is None:
+        fail("the explorer needs the viz extra: pip install -e '.[viz]' (solara and Mesa's visualization)", prog=prog)
+    os.execv(sys.executable, [sys.executable, "-m", "solara", "run", "caucasus_sim.app", "--production", "--no-open",
+                              "--port", options["--port"], "--host", options["--host"]])
 
 
 if __name__ == "__main__":

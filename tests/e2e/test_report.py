@@ -125,6 +125,20 @@ def test_report_html_embeds_every_figure_and_loads_nothing(kind, request):
         assert f"<h2>{heading.replace('>', '&gt;')}</h2>" in page
 
 
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_report_html_fits_a_phone_in_a_real_browser(kind, request, browser):
+    """At 390 px the page does not scroll sideways (tables scroll in their own box, keys in
+    code spans wrap) and every figure loads."""
+    folder = request.getfixturevalue(f"{kind}_folder")
+    browser.set_window_size(390, 844)
+    browser.get((folder / "report.html").as_uri())
+    width = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] == width[1], f"the page is {width[0]} px wide in a {width[1]} px window"
+    images = browser.execute_script("return Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+    assert len(images) == len(re.findall(r"<figure>", (folder / "report.html").read_text()))
+    assert images and all(done and w > 0 for done, w in images)
+
+
 def test_a_plain_run_of_one_patron_leaves_out_the_simplex_with_a_note(tmp_path):
     proc = cli(SIM, ["experiment=fj_known_answer", SHORT_HISTORY, "scenario.end=2025-06-01"], tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from caucasus_sim.config import QUAD_CLASSES, quad_class
+from caucasus_sim.config import QUAD_CLASSES, load_config, quad_class
 from caucasus_sim.outputs.tables import event_counts
 from caucasus_sim.plots import publication_style, weekly_events
 from caucasus_sim.report import Figures
 from caucasus_sim.report.events import event_section
+from caucasus_sim.report.labels import Labels
 
 ACTORS = ["RUS", "TUR", "WEST", "AZE", "ARM", "GEO"]
 CODES = ["040", "036", "057", "111", "173", "190", "0841", "160"]
@@ -44,7 +45,7 @@ def test_many_events_are_drawn_as_weekly_counts_of_a_fixed_size(tmp_path):
         events = scheduled(n)
         figs = Figures(tmp_path / str(n), ("png",))
         with publication_style():
-            section = event_section(event_counts(events, 1), events, ["imported"], figs, 1, max_rows=40)
+            section = event_section(event_counts(events, 1), events, ["imported"], figs, 1, Labels(load_config()), max_rows=40)
         heights[n] = height_inches(figs.folder)
         weekly = "per week and dyad" in section.caption
         assert weekly == (n > 40)

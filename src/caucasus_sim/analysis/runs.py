@@ -26,6 +26,9 @@ from .result import Result
 UNCERTAINTY_FILE = "uncertainty.csv"
 
 
+COLLECT_BYTES = 64 * 2**20  # records above this size are freed at once after their path (a full gc costs ~0.2 s)
+
+
 @dataclass(repr=False)
 class RunResult(Result):
     """The tables of a run: summary, trajectories, events, event_counts, outcomes."""
@@ -59,6 +62,52 @@ class RunResult(Result):
                 out.append(f"{client} {self.axes[client]} balance at the end, mean: "
                            + ", ".join(f"{p} {means[(client, p)]:+.3f}" for p in self.paths))
         return out
+
+    def _stored_trajectories(self, what: str) -> pd.DataFrame:
+        if not len(self.trajectories.columns):
+            raise ConfigError(f"{what}: this run stored no trajectories (store.trajectory_stride=0); run it with "
+                              "store.trajectory_stride=1 (every step) or more")
+        return self.trajectories
+
+    def balance(self) -> pd.DataFrame:
+        """Each client's balance on its own axis per path, replicate and stored step: one row
+        per (path, replicate, step, client) with date, axis and balance, from the trajectories
+        (so at their stride, `store.trajectory_stride`, and precision; `outcomes` has the
+        balance at the outcome dates in full precision)."""
+        if not self.axes:
+            raise ConfigError("balance: this run has no balance (balance: null); name the patrons in `balance`")
+        traj = self._stored_trajectories("balance")
+        keys = ["path", "replicate", "step", "date", "client"]
+        wide = traj.set_index([*keys, "patron"])["alignment_share"].unstack("patron")
+        client = wide.index.get_level_values("client").astype(str)
+        plus, minus = (np.array([self.axes[c].split("-")[i] for c in client]) for i in (0, 1))
+        shares = wide.to_numpy(dtype=np.float64)
+        cols = list(wide.columns.astype(str))
+        rows = np.arange(len(wide))
+        value = (shares[rows, [cols.index(p) for p in plus]] - shares[rows, [cols.index(m) for m in minus]])
+        out = wide.index.to_frame(index=False).assign(
+            axis=pd.Categorical(np.char.add(np.char.add(plus, "-"), minus), categories=list(dict.fromkeys(
+                self.axes.values()))), balance=value)
+        return out.sort_values(keys, ignore_index=True)
+
+    def to_xarray(self):
+        """The trajectories as an `xarray.Dataset` with dims (path, replicate, date, client,
+        patron) — alignment_share, attitude, influence, grievance, tie_strength — and
+        `balance` (path, replicate, date, client) on each client's axis (coordinate `axis`);
+        `step` is a coordinate of `date`. Needs xarray: `pip install 'caucasus-sim[notebook]'`."""
+        import xarray  # noqa: F401  optional extra (notebook): only this method needs it
+        traj = self._stored_trajectories("to_xarray")
+        dims = ["path", "replicate", "date", "client", "patron"]
+        ds = traj.drop(columns="step").set_index(dims).to_xarray()
+        steps = traj.drop_duplicates("date").set_index("date")["step"]
+        ds = ds.assign_coords(step=("date", steps.reindex(ds["date"].values).to_numpy()))
+        if self.axes:
+            share = ds["alignment_share"].astype(np.float64)  # as balance(): float64 from the stored shares
+            parts = [share.sel(client=c, patron=self.axes[c].split("-")[0], drop=True)
+                     - share.sel(client=c, patron=self.axes[c].split("-")[1], drop=True) for c in ds["client"].values]
+            ds["balance"] = xarray.concat(parts, dim=ds["client"]).transpose("path", "replicate", "date", "client")
+            ds = ds.assign_coords(axis=("client", [self.axes[c] for c in ds["client"].values]))
+        return ds
 
     def provenance(self) -> dict:
         return {"paths": self.paths, "steps": self.steps, "dates": list(self.dates),
@@ -154,9 +203,11 @@ def path_models(cfg, progress: str | None = None):
             if i == len(names) - 1:
                 trunk = None  # the last branch needs the trunk no more
             bar.set_postfix_str(f"path={name}, R={model.R}")
+            big = sum(getattr(model, f"{r}_record").nbytes for r in model.records) > COLLECT_BYTES
             yield name, model.run(progress=bar.update)
             del model
-            gc.collect()  # the model and its agents refer to each other: free its records now
+            if big:  # the model and its agents refer to each other: free its records now
+                gc.collect()
 
 
 def simulate(cfg, progress: str | None = None) -> dict[str, CaucasusModel]:

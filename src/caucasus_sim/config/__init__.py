@@ -23,12 +23,13 @@ from omegaconf import DictConfig, open_dict
 from .cameo import QUAD_CLASSES, cameo_table, check_cameo, quad_class
 from .checks import actor_names, balance_axes, parse_date, validate
 from .errors import ConfigError, check_no_code, check_yaml_folder, describe_config_exception
+from .keywords import config_groups, group_choices, set_values
 from .schema import CHANNELS, Config, register_configs
 
 __all__ = [
     "CHANNELS", "QUAD_CLASSES", "Config", "ConfigError", "actor_names", "balance_axes", "cameo_table", "check_cameo",
-    "config_dir", "describe_config_exception", "load_config", "parse_date", "quad_class", "search_path_override",
-    "validate",
+    "config_dir", "configure", "describe_config_exception", "load_config", "parse_date", "quad_class",
+    "search_path_override", "validate",
 ]
 
 
@@ -75,6 +76,24 @@ def load_config(overrides=(), *, config_dirs=(), return_hydra_config: bool = Fal
         raise ConfigError(describe_config_exception(exc)) from None
     check_no_code(cfg)
     return cfg
+
+
+def configure(cfg=None, parameters=None, *, replicates: int | None = None):
+    """A configuration from keyword parameters (a model's, as Mesa users pass them): any
+    schema key, dotted (`**{"params.attitude_step": 0.3}`) or nested
+    (`params={"attitude_step": 0.3}`), set on a copy of `cfg`. Without `cfg`, the default
+    configuration is composed first, with the config group choices among the parameters
+    (`scenario="history_2024_2025"`, `model="v1"`, `experiment=...`) and `replicates`
+    set. `cfg` itself is returned when there is nothing to change."""
+    parameters = dict(parameters or {})
+    choices, values = group_choices(parameters, config_groups(config_dir()))
+    if cfg is None:
+        values = {**values, **({} if replicates is None else {"replicates": replicates})}
+        return set_values(load_config(choices), values, copy_first=False)  # a fresh composition: no copy
+    if choices:
+        raise ConfigError(f"{choices[0]}: a config group can be chosen only when the model composes its "
+                          f"configuration (no cfg given), or with load_config([{choices[0]!r}])")
+    return set_values(cfg, values) if values else cfg
 
 
 _COMPOSED: OrderedDict = OrderedDict()  # Hydra's composition of the config groups, most recent last

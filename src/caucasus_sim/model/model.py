@@ -23,6 +23,7 @@ from .agents import DiasporaAgent, StateAgent
 from .calendar import Calendar
 from .decisions import Reaction, Strategy
 from .events import Catalog, Event, EventBatch, path_events, schedule
+from .interface import CONFIGURED, MesaInterface, configured
 from .network import network_of
 from .parameters import Points
 from .state import State
@@ -51,38 +52,41 @@ def _plain_pages():
         _set_madvise_hugepage(previous)
 
 
-class CaucasusModel(mesa.Model):
+class CaucasusModel(MesaInterface, mesa.Model):
     """South Caucasus influence model, batched over replicates.
 
     Args:
-        cfg: a composed configuration (`caucasus_sim.load_config()`).
+        cfg: a composed configuration (`caucasus_sim.load_config()`); without one, the
+            default configuration with `replicates` INTERACTIVE_REPLICATES, and the config
+            group choices among `parameters` (`scenario="history_2024_2025"`, `model="v1"`).
         path: the path (strategy bundle and event edits) to simulate; default the
             first path of the configuration.
         replicates: number of replicates (default `cfg.replicates`), numbered from 0.
         replicate_ids: explicit replicate numbers instead (replicate k is the same
             whatever batch it runs in).
-        rng: an integer seed overriding `cfg.seed` (the name Mesa's batch_run passes).
+        rng: the root seed (also as `seed`): an int, a numpy Generator or SeedSequence, or
+            None for fresh entropy (as Mesa's batch_run passes it); not given, `cfg.seed`.
+            The seed used is `model.seed` (`model.interface`).
         points: parameter points sharing the batch (a sweep): a list of {key: value} with
             batchable keys (`is_batchable`); the batch then holds every replicate of every
             point, point-major (row = point * replicates + replicate), and each row
             uses its point's values. Row (i, k) equals replicate k of a run with point
             i's values set in the configuration.
-        draws: parameter sets that share out the replicates instead (a posterior): with D
-            draws, replicate r uses draw r // (replicates / D), and equals replicate r of a
-            run with that draw's values set in the configuration.
+        draws: parameter sets sharing out the replicates (a posterior): replicate r uses draw
+            r // (replicates / D) of D, as a run with that draw's values in the configuration.
         record: which steps the records (`alignment_record`, ...) keep: "all" (row t is
             step t), or "outcomes" (step 0, the outcome dates and the end; `recorded_steps`
             lists them and `row_of(t)` gives a step's row). What is recorded never changes
-            what is simulated.
+            what is simulated; the DataCollector collects at the recorded steps.
+        parameters: any key of the schema, dotted (`**{"params.attitude_step": 0.3}`) or
+            nested (`params={"attitude_step": 0.3}`), set on a copy of `cfg`.
     """
 
-    def __init__(self, cfg, *, path: str | None = None, replicates: int | None = None,
-                 replicate_ids=None, rng: int | None = None, points=None, draws=None,
-                 record: str = "all") -> None:
-        if cfg is None:
-            raise ConfigError("CaucasusModel needs a configuration: CaucasusModel(load_config())")
+    def __init__(self, cfg=None, *, path: str | None = None, replicates: int | None = None,
+                 replicate_ids=None, rng=CONFIGURED, points=None, draws=None, record: str = "all",
+                 **parameters) -> None:
+        cfg, seed = configured(cfg, rng, replicates, parameters)
         validate(cfg)
-        seed = int(cfg.seed if rng is None else rng)
         super().__init__(rng=seed)
         self.cfg, self.seed = cfg, seed
         self.path = path if path is not None else next(iter(cfg.paths))
@@ -118,6 +122,7 @@ class CaucasusModel(mesa.Model):
         self._pending: list[EventBatch] = []
         self.event_log: list[tuple[int, EventBatch, np.ndarray | None]] = []
         self._allocate_records()
+        self._start_collecting()
         self._record(0)
         self.running = self.n_steps > 0
 
@@ -280,6 +285,7 @@ class CaucasusModel(mesa.Model):
             self.goodwill_record[row] = self.state.client_goodwill()
         if "nonalignment" in self.records:
             self.nonalignment_record[row] = 1.0 - A.sum(axis=-1)
+        self._collect()
 
     def balance(self, plus: str | None = None, minus: str | None = None) -> np.ndarray:
         """Alignment balance A[c, plus] - A[c, minus] at the recorded steps, shape

@@ -258,12 +258,42 @@ def path_tables(name: str, model, cfg) -> dict[str, pd.DataFrame]:
 
 
 def combine_tables(parts: list[dict]) -> dict[str, pd.DataFrame]:
-    """The tables of a run from its paths' rows (`path_tables`), in path order."""
+    """The tables of a run from its paths' rows (`path_tables`), in path order, with one
+    dtype per key column in every table (`categorical_keys`)."""
     tables = {name: pd.concat([p[name] for p in parts], ignore_index=True)
               for name in ("summary", "trajectories", "outcomes")}
     tables["events"] = _categorised([p["events"] for p in parts])
+    tables = categorical_keys(tables)
     tables["event_counts"] = event_counts(tables["events"], parts[0]["replicates"])
     return tables
+
+
+KEY_COLUMNS = ("path", "client", "patron", "metric", "axis", "outcome")
+
+
+def categorical_keys(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every key column of a run's tables (path, client, patron, metric, axis, outcome) as a
+    categorical whose categories are in the run's order: paths as configured, clients and
+    patrons as the actors list them (then the outside option `none`, and "" where a row has
+    no patron), metrics and outcome dates as the model records them. Written to CSV, the
+    text is the same; in memory, tables sort, group and join alike."""
+    summary = tables["summary"]
+    order = {c: list(dict.fromkeys(summary[c])) for c in ("path", "client", "metric", "axis")}
+    order["patron"] = list(dict.fromkeys(summary.loc[summary["metric"] == "alignment_share", "patron"]))
+    order["patron"] += [p for p in dict.fromkeys(summary["patron"]) if p not in order["patron"]]
+    order["outcome"] = list(dict.fromkeys(tables["outcomes"]["outcome"]))
+    return {name: table.assign(**{c: _categorical(table[c], order[c], c in ("patron", "axis"))
+                                  for c in KEY_COLUMNS if c in table.columns})
+            for name, table in tables.items()}
+
+
+def _categorical(column: pd.Series, order: list[str], present_only: bool) -> pd.Series:
+    """`column` as a categorical in `order` (only the values it holds, if `present_only`)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(str).astype("category")
+    held = list(column.cat.remove_unused_categories().cat.categories)
+    categories = [k for k in order if k in held] if present_only else list(order)
+    return column.cat.set_categories(categories + [k for k in held if k not in categories])
 
 
 RUN_FILES = {"summary": "summary.csv", "trajectories": "trajectories.parquet", "events": "events.parquet",

@@ -8,14 +8,14 @@ from .paths import (plot_band_by_path, plot_decided_events, plot_effects, plot_o
                     plot_scheduled_events, plot_share_by_patron)
 from .sensitivity import plot_morris, plot_prim_box, plot_prim_tradeoff, plot_sobol_indices
 from .simplex import SQRT3_2, plot_alignment_simplex, plot_simplex_frame, plot_simplex_overview, simplex_xy
-from .style import (OKABE_ITO, PATH_COLORS, PATRON_COLORS, SINGLE_COLUMN, STYLE, axis_label, color_of, date_axis,
-                    day, metric_label, param_label, publication_style)
+from .style import (ACTOR_COLORS, OKABE_ITO, PATH_COLORS, PATRON_COLORS, SINGLE_COLUMN, STYLE, actor_color, axis_label,
+                    color_of, date_axis, day, metric_label, param_label, publication_style)
 from .sweep import plot_outcome_against, plot_sweep_heatmap
 from .ties import TIE_CMAP, TIE_MAX_WIDTH, plot_tie_network, tie_width_handles
 
 __all__ = [
-    "OKABE_ITO", "PATH_COLORS", "PATRON_COLORS", "SINGLE_COLUMN", "SQRT3_2", "STYLE", "TIE_CMAP",
-    "TIE_MAX_WIDTH", "axis_label", "color_of", "date_axis", "day", "metric_label", "param_label",
+    "ACTOR_COLORS", "OKABE_ITO", "PATH_COLORS", "PATRON_COLORS", "SINGLE_COLUMN", "SQRT3_2", "STYLE", "TIE_CMAP",
+    "TIE_MAX_WIDTH", "actor_color", "axis_label", "color_of", "date_axis", "day", "metric_label", "param_label",
     "plot_alignment_simplex", "plot_band_by_path", "plot_effect_by_dyad", "plot_decided_events", "plot_effects",
     "plot_marginal", "plot_morris", "plot_pair", "plot_series",
     "plot_outcome_against", "plot_outcome_by_client", "plot_prim_box", "plot_prim_tradeoff",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from .style import PATH_COLORS, PATRON_COLORS, axis_label, color_of, date_axis
+from .style import PATH_COLORS, PATRON_COLORS, actor_color, axis_label, color_of, date_axis
 
 def plot_band_by_path(summary: pd.DataFrame, client: str, metric: str, patron: str = "",
                       decisions_from=None, ax=None):
@@ -52,10 +52,13 @@ def plot_share_by_patron(summary: pd.DataFrame, client: str, path: str, ax=None)
     return ax
 
 
-def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "end", ax=None):
+def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "end", ax=None,
+                           names: dict[str, str] | None = None):
     """Distribution over replicates of an outcome: violins grouped by client, one per path
-    in the path's colour, with the median (white dot) and the 5-95% range (bar)."""
+    in the path's colour, with the median (white dot) and the 5-95% range (bar); clients
+    (and the patrons of their axes) are named by `names[code]`, else their code."""
     ax = ax or plt.gca()
+    names = names or {}
     sel = outcomes[outcomes["outcome"] == outcome]
     clients = list(dict.fromkeys(sel["client"]))
     paths = list(dict.fromkeys(sel["path"]))
@@ -80,9 +83,10 @@ def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "
         ax.axhline(0.0, color="0.4", linewidth=0.6)
     if "axis" in sel and metric == "balance":  # each client on its own axis: name it
         axes = sel.drop_duplicates("client").set_index("client")["axis"]
-        ax.set_xticks(range(len(clients)), [f"{c}\n{axes[c].replace('-', '–')}" for c in clients])
+        ax.set_xticks(range(len(clients)), [f"{names.get(c, c)}\n" + "–".join(names.get(p, p) for p in axes[c].split("-"))
+                                            for c in clients])
     else:
-        ax.set_xticks(range(len(clients)), clients)
+        ax.set_xticks(range(len(clients)), [names.get(c, c) for c in clients])
     ax.set_xlim(-0.5, len(clients) - 0.5)
     ax.set_xlabel("client")
     ax.set_ylabel(axis_label(metric))
@@ -92,33 +96,36 @@ def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "
     return ax
 
 
-def plot_scheduled_events(counts: pd.DataFrame, ax=None):
+def plot_scheduled_events(counts: pd.DataFrame, ax=None, names: dict[str, str] | None = None,
+                          labels: dict[str, str] | None = None):
     """Scheduled events, one row each in date order: marker at the date, sized by |Goldstein|,
-    filled for cooperative and open for conflictual events, coloured by source; each row is
-    labelled beside its marker (event, source → target, Goldstein weight)."""
+    filled for cooperative and open for conflictual events, coloured by source (a fixed
+    colour per actor); each row is labelled beside its marker (`labels[id]`, else the id in
+    words; → target, by `names[code]`, else its code; Goldstein weight)."""
     ax = ax or plt.gca()
+    names, labels = names or {}, labels or {}
     sched = counts[~counts["origin"].isin(["strategy", "reaction"])]
     sched = sched.drop_duplicates("id").sort_values(["first_date", "id"]).reset_index(drop=True)
     if sched.empty:
         ax.text(0.5, 0.5, "no scheduled events", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    patrons = [a for a in PATRON_COLORS if a in set(sched["source"])]
-    sources = patrons + sorted(set(sched["source"]) - set(patrons))  # colours independent of event order
+    sources = sorted(set(sched["source"].astype(str)), key=lambda a: (a not in PATRON_COLORS, a))
     y = np.arange(len(sched))[::-1]
     for src in sources:
         m = (sched["source"] == src).to_numpy()
-        c = color_of(src, PATRON_COLORS, sources)
+        c = actor_color(src)
         g = sched.loc[m, "goldstein"].to_numpy()
         ax.scatter(sched.loc[m, "first_date"], y[m], s=8 + 5 * np.abs(g), color=c,
                    facecolors=np.where(g[:, None] >= 0, matplotlib.colors.to_rgba(c), (1, 1, 1, 1)),
-                   linewidths=1.1, zorder=3, label=f"source {src}")
+                   linewidths=1.1, zorder=3, label=f"source: {names.get(src, src)}")
     first, last = sched["first_date"].min(), sched["first_date"].max()
     middle = first + (last - first) / 2
     for yi, row in zip(y, sched.itertuples()):
         left = row.first_date > middle  # late events are labelled on their left
-        ax.annotate(f"{row.id.replace('_', ' ')} ({row.source}→{row.target}, {row.goldstein:+.0f})",
-                    (row.first_date, yi), xytext=(-6 if left else 6, 0), textcoords="offset points",
+        text = (f"{labels.get(row.id, str(row.id).replace('_', ' '))} "
+                f"(→ {names.get(row.target, row.target)}, {row.goldstein:+.0f})")
+        ax.annotate(text, (row.first_date, yi), xytext=(-6 if left else 6, 0), textcoords="offset points",
                     ha="right" if left else "left", va="center", fontsize=7).set_in_layout(False)
     pad = max((last - first) * 0.04, pd.Timedelta(days=3))
     ax.set_xlim(first - pad, last + pad)
@@ -133,25 +140,28 @@ def plot_scheduled_events(counts: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_decided_events(counts: pd.DataFrame, top: int = 10, ax=None, paths: list[str] | None = None):
+def plot_decided_events(counts: pd.DataFrame, top: int = 10, ax=None, paths: list[str] | None = None,
+                        labels: dict[str, str] | None = None):
     """The most frequent decided events: mean count per replicate, by path (in the order of
-    `paths`, which also fixes the colours of paths without a colour of their own)."""
+    `paths`, which also fixes the colours of paths without a colour of their own), each
+    named by `labels[id]` (else its id in words)."""
     ax = ax or plt.gca()
+    labels = labels or {}
     dec = counts[counts["origin"].isin(["strategy", "reaction"])]
     if dec.empty:
         ax.text(0.5, 0.5, "no decided events", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return ax
-    tot = dec.groupby("id")["per_replicate"].sum().sort_values(ascending=False)
+    tot = dec.groupby("id", observed=True)["per_replicate"].sum().sort_values(ascending=False)
     ids = list(tot.index[:top])[::-1]
     paths = [p for p in (paths or dict.fromkeys(dec["path"])) if p in set(dec["path"])]
     h = 0.8 / len(paths)
     y = np.arange(len(ids))
     for i, path in enumerate(paths):
-        d = dec[dec["path"] == path].groupby("id")["per_replicate"].sum()
+        d = dec[dec["path"] == path].groupby("id", observed=True)["per_replicate"].sum()
         ax.barh(y - (i - (len(paths) - 1) / 2) * h, [d.get(k, 0.0) for k in ids], height=h,
                 color=color_of(path, PATH_COLORS, paths), label=path.replace("_", " "))
-    ax.set_yticks(y, [k.replace("_", " ") for k in ids], fontsize=7)
+    ax.set_yticks(y, [labels.get(k, str(k).replace("_", " ")) for k in ids], fontsize=7)
     ax.set_xlabel("events per replicate over the projection (mean)")
     ax.grid(axis="x", alpha=0.3, linewidth=0.5)
     return ax

@@ -1,10 +1,14 @@
 """Colours, labels, units and the print style shared by every figure.
 
-Colours come from the Okabe-Ito colour-blind-safe palette and are fixed per path and
-per patron, so a path or patron has the same colour in every figure.
+Colours come from the Okabe-Ito colour-blind-safe palette and are fixed per path, per
+patron and per actor, so each has the same colour in every figure of every run (an actor
+the table does not know gets a colour from a hash of its code, not from its place in a
+run). Dates are written one way everywhere, ISO 8601 (`day`).
 """
 
 from __future__ import annotations
+
+import zlib
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -13,6 +17,7 @@ import pandas as pd
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 PATH_COLORS = {"status_quo": "#009E73", "russian": "#D55E00", "turkish": "#0072B2", "history": "#000000"}
 PATRON_COLORS = {"RUS": "#D55E00", "TUR": "#0072B2", "WEST": "#CC79A7"}
+ACTOR_COLORS = {**PATRON_COLORS, "AZE": "#E69F00", "ARM": "#56B4E9", "GEO": "#009E73", "AZE_diaspora_RUS": "#000000"}
 LABELS = {
     "alignment_share": "alignment share",
     "attitude": "attitude",
@@ -36,6 +41,13 @@ def color_of(name: str, table: dict[str, str], order: list[str]) -> str:
         return table[name]
     spare = [c for c in OKABE_ITO if c not in table.values()]
     return spare[order.index(name) % len(spare)] if name in order else OKABE_ITO[-1]
+
+
+def actor_color(code: str) -> str:
+    """An actor's colour: fixed for the default actors, else from a stable hash of its code."""
+    if code in ACTOR_COLORS:
+        return ACTOR_COLORS[code]
+    return OKABE_ITO[zlib.crc32(code.encode("utf-8")) % len(OKABE_ITO)]
 
 
 def metric_label(metric: str, axis: str = "") -> str:
@@ -78,6 +90,5 @@ def date_axis(ax, maxticks: int = 6) -> None:
 
 
 def day(d) -> str:
-    """A date as '7 Jul 2025'."""
-    d = pd.Timestamp(d)
-    return f"{d.day} {d:%b %Y}"
+    """A date as every report and figure writes it: ISO 8601, '2025-07-07'."""
+    return pd.Timestamp(d).date().isoformat()

@@ -10,6 +10,7 @@ from .. import plots
 from ..analysis.attribution import EFFECTS_FILE, OUTCOMES_FILE
 from ..outputs import BALANCE, axis_names
 from .document import Document, Figures, Section, subplots
+from .labels import Labels
 
 
 def document(folder: Path, cfg, figs: Figures) -> Document:
@@ -29,14 +30,15 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
 
 
-def _effect_figure(rows: pd.DataFrame, clients: list[str], per_row: float, pad: float, figs: Figures, name: str,
+def _effect_figure(cfg, rows: pd.DataFrame, clients: list[str], per_row: float, pad: float, figs: Figures, name: str,
                    xlabel: str, sharex: bool = False) -> str:
     """One panel of sorted effects with intervals per client."""
     fig, axes = subplots(plots.SINGLE_COLUMN, (per_row * rows["effect_of"].nunique() + pad) * len(clients),
                          len(clients), 1, squeeze=False, sharex=sharex)
+    names = Labels(cfg)
     for ax, client in zip(axes[:, 0], clients):
         plots.plot_effects(rows[rows["client"] == client], ax=ax)
-        ax.set_title(client)
+        ax.set_title(names.actor(client))
         if not sharex:
             ax.set_xlabel(xlabel)
     if sharex:
@@ -46,14 +48,15 @@ def _effect_figure(rows: pd.DataFrame, clients: list[str], per_row: float, pad: 
 
 def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: int, figs: Figures) -> Section:
     bname = BALANCE
-    label = plots.metric_label(bname, axis_names(cfg)[focus])
+    label = Labels(cfg).balance(axis_names(cfg)[focus])
     short = label.replace(" alignment", "")
     moved = [c for c in clients if ev.loc[ev["client"] == c, "effect_mean"].abs().max() > 0]
-    img = _effect_figure(ev, moved or clients[:1], 0.2, 0.9, figs, f"{bname}_effect_by_event",
+    img = _effect_figure(cfg, ev, moved or clients[:1], 0.2, 0.9, figs, f"{bname}_effect_by_event",
                          f"effect on {short}\n(share difference)")
     mine = ev[ev["client"] == focus]
     top = mine.reindex(mine["effect_mean"].abs().sort_values(ascending=False).index).head(3)
-    reading = [f"For {focus}, the largest effects on the {label} as of {cfg.attribution.outcome} are " + "; ".join(
+    reading = [f"For {Labels(cfg).actor(focus)}, the largest effects on the {label} as of "
+               f"{cfg.attribution.outcome} are " + "; ".join(
         f"{r.effect_of.replace('_', ' ')} {r.effect_mean:+.3f} (95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})"
         for r in top.itertuples()) + "."]
     zero = mine[(mine["ci_low"] <= 0) & (mine["ci_high"] >= 0)]
@@ -72,11 +75,11 @@ def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: 
 
 def _path_section(cfg, other: pd.DataFrame, clients: list[str], focus: str, reps: int, figs: Figures) -> Section:
     bname = BALANCE
-    label = plots.metric_label(bname, axis_names(cfg)[focus])
-    img = _effect_figure(other, clients, 0.3, 0.8, figs, f"{bname}_effect_by_path",
+    label = Labels(cfg).balance(axis_names(cfg)[focus])
+    img = _effect_figure(cfg, other, clients, 0.3, 0.8, figs, f"{bname}_effect_by_path",
                          f"effect on {label.replace(' alignment', '')}\n(share difference)", sharex=True)
     text = " ".join(
-        f"{r.effect_of.replace('_', ' ')} changes {r.client}'s balance by {r.effect_mean:+.3f} "
+        f"{r.effect_of.replace('_', ' ')} changes {Labels(cfg).actor(r.client)}'s balance by {r.effect_mean:+.3f} "
         f"(95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})." for r in other.itertuples() if r.client == focus)
     return Section(f"Effect of the other paths on the {label}", img,
                    f"Mean paired effect (path minus {cfg.attribution.baseline}) on each client's {label} "

@@ -9,6 +9,7 @@ import pandas as pd
 from .. import plots
 from ..plots.events import MAX_DYADS
 from .document import Figures, Section, new_figure, table, text
+from .labels import Labels
 
 
 MAX_LISTED = 30  # scheduled events listed in the report's table (all are in events.parquet)
@@ -18,7 +19,7 @@ def scheduled_table(events: pd.DataFrame) -> str:
     """The scheduled events as a table: date, event, dyad, CAMEO code, Goldstein weight and
     description (from the timeline file, shown as text)."""
     sched = events[~events["origin"].isin(["strategy", "reaction"])].drop_duplicates("id").sort_values(["date", "id"])
-    rows = [[f"{r.date.date()}", text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
+    rows = [[plots.day(r.date), text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
              f"{r.goldstein:+.1f}", text(r.description)] for r in sched.head(MAX_LISTED).itertuples()]
     more = (f"\n\n{len(sched) - MAX_LISTED} more scheduled events are in `events.parquet`."
             if len(sched) > MAX_LISTED else "")
@@ -26,9 +27,10 @@ def scheduled_table(events: pd.DataFrame) -> str:
 
 
 def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], figs: Figures,
-                  replicates: int, max_rows: int = 40) -> Section:
+                  replicates: int, labels: Labels, max_rows: int = 40) -> Section:
     """Scheduled events by date (or, above `max_rows` of them, weekly counts by dyad and by
-    CAMEO quad class) and the most frequent decided events (a note if none)."""
+    CAMEO quad class) and the most frequent decided events (a note if none), named by
+    `labels` (the table below the figure keeps the ids and codes)."""
     width = plots.SINGLE_COLUMN
     if counts.empty:
         return Section("Event timeline", None, "", "No event happened in this run: no scheduled event and none "
@@ -47,9 +49,10 @@ def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], 
     # one subfigure per panel, so that each panel's labels take only its own margin
     subs = fig.subfigures(len(shown), 1, height_ratios=[heights[k] for k in shown], squeeze=False)[:, 0]
     for sub, kind in zip(subs, shown):
-        _panel(sub, kind, counts, events, paths)
+        _panel(sub, kind, counts, events, paths, labels)
     img = figs.save(fig, "event_timeline")
-    return Section("Event timeline", img, _caption(shown, replicates, max_rows), _reading(sched, dec, events, paths))
+    return Section("Event timeline", img, _caption(shown, replicates, max_rows),
+                   _reading(sched, dec, events, paths, labels))
 
 
 TITLES = {"scheduled": "Scheduled events (recorded timeline and scenario)",
@@ -57,16 +60,16 @@ TITLES = {"scheduled": "Scheduled events (recorded timeline and scenario)",
           "decided": "Most frequent events decided by actors (projection)"}
 
 
-def _panel(sub, kind: str, counts: pd.DataFrame, events: pd.DataFrame, paths: list[str]) -> None:
+def _panel(sub, kind: str, counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], labels: Labels) -> None:
     ax = sub.subplots()
     if kind == "scheduled":
-        plots.plot_scheduled_events(counts, ax=ax)
+        plots.plot_scheduled_events(counts, ax=ax, names=labels.names)
     elif kind == "dyads":
         plots.plot_weekly_by_dyad(events, ax=ax)
     elif kind == "classes":
         plots.plot_weekly_by_quad_class(events, ax=ax)
     else:
-        plots.plot_decided_events(counts, ax=ax, paths=paths)
+        plots.plot_decided_events(counts, ax=ax, paths=paths, labels=labels.events(counts))
         ax.set_xlabel("events per replicate (mean)")
         ax.legend(title="path", frameon=False, loc="lower right")
     sub.suptitle(TITLES[kind], fontsize=8)
@@ -86,20 +89,21 @@ def _caption(shown: list[str], replicates: int, max_rows: int) -> str:
     return " ".join(f"{name}: {parts[k]}." for name, k in zip(names, shown))
 
 
-def _reading(sched: pd.DataFrame, dec: pd.DataFrame, events: pd.DataFrame, paths: list[str]) -> str:
+def _reading(sched: pd.DataFrame, dec: pd.DataFrame, events: pd.DataFrame, paths: list[str], labels: Labels) -> str:
     reading = f"{len(sched)} scheduled events"
     if len(sched):
         worst = sched.sort_values("goldstein").iloc[0]
         reading += (f"; the most conflictual is {text(worst['id'].replace('_', ' '))} "
-                    f"({worst['first_date'].date()}, Goldstein {worst['goldstein']:+.1f})")
+                    f"({plots.day(worst['first_date'])}, Goldstein {worst['goldstein']:+.1f})")
     reading += "."
     for path in paths:
         d = dec[dec["path"] == path]
         if d.empty:
             continue
-        per = d.groupby("id")["per_replicate"].sum().sort_values(ascending=False)
+        per = d.groupby("id", observed=True)["per_replicate"].sum().sort_values(ascending=False)
+        top = labels.event(per.index[0], str(d.loc[d["id"] == per.index[0], "origin"].iloc[0]))
         reading += (f" Under {text(path.replace('_', ' '))}, actors decide {per.sum():.1f} events per "
-                    f"replicate; most often {text(per.index[0].replace('_', ' '))} ({per.iloc[0]:.1f}).")
+                    f"replicate; most often {text(top)} ({per.iloc[0]:.1f}).")
     if len(sched):
         reading += "\n\n" + scheduled_table(events)
     return reading

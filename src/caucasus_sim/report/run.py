@@ -17,6 +17,7 @@ from ..analysis.runs import UNCERTAINTY_FILE
 from ..config.schema import ReportConfig
 from .document import Document, Figures, Section, subplots, table, text
 from .events import event_section
+from .labels import Labels
 from .simplex import simplex_section
 from .streams import has_own_streams, stream_section
 from .ties import tie_section
@@ -49,7 +50,8 @@ class _Run:
         self.axes = axis_names(self.cfg)  # each client's balance axis, or None
         self.clients = list(dict.fromkeys(self.summary["client"]))
         self.paths = list(dict.fromkeys(self.summary["path"]))
-        self.start, self.end = self.summary["date"].min().date(), self.summary["date"].max().date()
+        self.start, self.end = plots.day(self.summary["date"].min()), plots.day(self.summary["date"].max())
+        self.labels = Labels(self.cfg)
         self.end_rows = self.outcomes[self.outcomes["outcome"] == "end"]
         self.decided = bool(self.events["origin"].isin(["strategy", "reaction"]).any())
 
@@ -63,7 +65,7 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         _share_section(r),
         simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
         tie_section(r.summary, r.events, cfg, r.figs, r.replicates),
-        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates,
+        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates, r.labels,
                       int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
         _distribution_section(r),
     ]
@@ -72,7 +74,7 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
     if (folder / UNCERTAINTY_FILE).is_file():
         sections.append(_uncertainty_section(pd.read_csv(folder / UNCERTAINTY_FILE), cfg))
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
-              f"decisions from {cfg.scenario.decisions_from}.",
+              f"decisions from {plots.day(cfg.scenario.decisions_from)}.",
               f"- Paths: {', '.join(r.paths)}; {r.replicates} replicates each; seed {cfg.seed}.",
               "- Tables: `summary.csv`, `outcomes.csv`, `trajectories.parquet`, `events.parquet`, "
               "`event_counts.csv`" + (", `imports.csv`" if len(t["imports"]) else "")
@@ -99,8 +101,8 @@ def _uncertainty_section(u: pd.DataFrame, cfg) -> Section:
 
 
 def _named(r: _Run, client: str) -> str:
-    """A client with its balance axis: "AZE (TUR–RUS)"."""
-    return f"{client} ({r.axes[client].replace('-', '–')})" if r.axes else client
+    """A client with its balance axis: "Azerbaijan (Turkey–Russia)"."""
+    return r.labels.client(client, r.axes[client] if r.axes else "")
 
 
 def _balance_section(r: _Run) -> Section:
@@ -157,7 +159,7 @@ def _share_section(r: _Run) -> Section:
             plots.plot_share_by_patron(summary, client, path, ax=ax)
             plots.date_axis(ax, maxticks=4)
             ax.set_title(path.replace("_", " ") if i == 0 else "")
-            ax.set_ylabel(client if j == 0 else "")
+            ax.set_ylabel(r.labels.actor(client) if j == 0 else "")
             ax.set_xlabel("")
             ax.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
     fig.supylabel("alignment share (0–1), by client")
@@ -171,8 +173,8 @@ def _share_section(r: _Run) -> Section:
         tops = []
         for path in paths:
             d = last[(last["client"] == client) & (last["path"] == path)].sort_values("q50", ascending=False)
-            tops.append(f"{d['patron'].iloc[0]} ({d['q50'].iloc[0]:.2f}) under {path.replace('_', ' ')}")
-        reading.append(f"At the end, {client}'s largest median share is " + ", ".join(tops) + ".")
+            tops.append(f"{r.labels.actor(d['patron'].iloc[0])} ({d['q50'].iloc[0]:.2f}) under {path.replace('_', ' ')}")
+        reading.append(f"At the end, {r.labels.actor(client)}'s largest median share is " + ", ".join(tops) + ".")
     return Section("Alignment shares by patron", img,
                    f"Median and 5–95% band over {r.replicates} replicates of each client's alignment "
                    "share with each patron (a point on the simplex: shares sum to 1); rows are clients, "
@@ -184,7 +186,7 @@ def _distribution_section(r: _Run) -> Section:
     patron = "" if r.axes else str(r.summary.loc[r.summary["metric"] == "alignment_share", "patron"].iloc[0])
     col = BALANCE if r.axes else f"alignment_share_{patron}"
     fig, ax = subplots(plots.SINGLE_COLUMN, 2.5)
-    plots.plot_outcome_by_client(r.outcomes, col, ax=ax)
+    plots.plot_outcome_by_client(r.outcomes, col, ax=ax, names=r.labels.names)
     img = r.figs.save(fig, f"{col}_end_by_path")
     reading = []
     if len(r.paths) > 1:

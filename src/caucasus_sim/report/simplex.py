@@ -9,6 +9,7 @@ import pandas as pd
 from .. import plots
 from ..outputs.tables import NONE
 from .document import Figures, Section, subplots
+from .labels import Labels
 
 
 def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, decided: bool) -> Section:
@@ -20,6 +21,7 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     if len(patrons) != 3:
         return Section(title, None, "", f"The simplex of alignment shares needs exactly three patrons; this run has "
                 f"{len(patrons)} ({', '.join(patrons)}), so this figure is left out.")
+    names = Labels(cfg)
     on_balance = cfg.balance is not None and {cfg.balance.minus, cfg.balance.plus} <= set(patrons)
     corners = patrons
     if on_balance:
@@ -37,7 +39,7 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     last = int(sel["step"].max())
 
     def comp(v) -> str:
-        return ", ".join(f"{p} {v[p]:.2f}" for p in corners)
+        return ", ".join(f"{names.actor(p)} {v[p]:.2f}" for p in corners)
 
     reading = []
     for client in clients:
@@ -47,14 +49,15 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
         far = max(moved, key=moved.get)
         gain = (ends[far] - s0).idxmax()
         reading.append(
-            f"{client} starts at {comp(s0)} and ends at "
+            f"{names.actor(client)} starts at {comp(s0)} and ends at "
             + "; ".join(f"{comp(e)} under {path.replace('_', ' ')}" for path, e in ends.items())
             + f"; it moves most under {far.replace('_', ' ')}: {moved[far]:.2f} of its alignment changes "
-              f"patron, mostly toward {gain}.")
+              f"patron, mostly toward {names.actor(gain)}.")
     caption = (
-        f"Median alignment shares of each client with {', '.join(corners)} over time, on the simplex whose corners "
-        f"are a share of 1 with one patron ({corners[0]} left, {corners[1]} right, {corners[2]} top"
-        + (f"; the horizontal position is the {plots.metric_label('balance', f'{corners[1]}-{corners[0]}')}"
+        f"Median alignment shares of each client with {', '.join(names.actor(p) for p in corners)} over time, on "
+        f"the simplex whose corners are a share of 1 with one patron ({names.actor(corners[0])} left, "
+        f"{names.actor(corners[1])} right, {names.actor(corners[2])} top"
+        + (f"; the horizontal position is the {names.balance(f'{corners[1]}-{corners[0]}')}"
            if on_balance else "")
         + f"), one line per path, over {replicates} replicates. Top left: the whole triangle; the other panels "
           "zoom into each client's region, with lines of equal share tinted by patron and their share written "

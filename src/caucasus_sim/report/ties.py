@@ -11,6 +11,7 @@ from matplotlib.colors import Normalize
 
 from .. import plots
 from .document import Figures, Section, subplots
+from .labels import Labels
 
 
 def tie_snapshots(summary: pd.DataFrame, steps: list[int]) -> pd.DataFrame:
@@ -41,8 +42,8 @@ def tie_section(summary: pd.DataFrame, events: pd.DataFrame, cfg, figs: Figures,
             p.replace("_", " ") for p in names)
 
     img = _draw(panels, clients, patrons, date_of, who, figs)
-    reading = _reading(panels, date_of, who)
-    when = [f"{date_of[s].date()}" for s in steps]
+    reading = _reading(panels, date_of, who, Labels(cfg))
+    when = [f"{plots.day(date_of[s])}" for s in steps]
     caption = (
         "Ties between clients (bottom row) and patrons (top row): line width is the channel-weighted tie "
         "strength Σ_k w_k T[c, p, k] (0–1); colour is the client's attitude toward the patron (−1 to 1). "
@@ -92,22 +93,24 @@ def _draw(panels, clients: list[str], patrons: list[str], date_of: dict, who, fi
     return figs.save(fig, "tie_strength_by_date")
 
 
-def _reading(panels, date_of: dict, who) -> list[str]:
+def _reading(panels, date_of: dict, who, labels: Labels) -> list[str]:
     first = panels[0][2]
     top = first["tie"].idxmax()
     if first["tie"].max() - first["tie"].min() < 0.005:
-        reading = [f"On {date_of[0].date()}, every tie is {first['tie'].max():.2f}."]
+        reading = [f"On {plots.day(date_of[0])}, every tie is {first['tie'].max():.2f}."]
     else:
-        reading = [f"On {date_of[0].date()}, the strongest tie is {top[0]}–{top[1]} "
+        reading = [f"On {plots.day(date_of[0])}, the strongest tie is "
+                   f"{labels.actor(top[0])}–{labels.actor(top[1])} "
                    f"({first.loc[top, 'tie']:.2f}, attitude {first.loc[top, 'attitude']:+.2f})."]
     for step, names, frame in panels[1:]:
         change = (frame["tie"] - first["tie"]).abs() + (frame["attitude"] - first["attitude"]).abs()
         if not (change > 1e-9).any():
-            reading.append(f"On {date_of[step].date()} ({who(names)}) no median tie or attitude has changed.")
+            reading.append(f"On {plots.day(date_of[step])} ({who(names)}) no median tie or attitude has changed.")
             continue
         k = change.idxmax()
         reading.append(
-            f"On {date_of[step].date()} ({who(names)}), the largest change is {k[0]}–{k[1]}: tie "
+            f"On {plots.day(date_of[step])} ({who(names)}), the largest change is "
+            f"{labels.actor(k[0])}–{labels.actor(k[1])}: tie "
             f"{first.loc[k, 'tie']:.2f} → {frame.loc[k, 'tie']:.2f}, attitude {first.loc[k, 'attitude']:+.2f} → "
             f"{frame.loc[k, 'attitude']:+.2f}.")
     return reading

@@ -1,0 +1,109 @@
+"""The explorer in a real browser (headless Chromium): it loads, a step advances the date,
+a slider change changes the plotted balance, and the chart shows at 1280 and 390 px.
+Screenshots are kept in the test's folder (`explorer_<width>.png`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+EXPLORE = Path(sys.executable).with_name("caucasus-sim-explore")
+WAIT = 120  # seconds: the first page builds a model and draws it
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def explorer(tmp_path_factory):
+    """`caucasus-sim-explore` serving on a free port; its URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("explorer") / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([str(EXPLORE), "--port", str(port), "--host", "127.0.0.1"], stdout=out,
+                                  stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def wait_for(browser, condition, what: str, timeout: float = WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status(browser) -> str:
+    found = browser.find_elements("css selector", ".caucasus-charts")
+    return found[0].text if found else ""
+
+
+def click(browser, label: str) -> None:
+    button = next(b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label)
+    browser.execute_script("arguments[0].click()", button)
+
+
+def chart_shows(browser) -> bool:
+    """Both chart images loaded, wide enough to read, inside the page's width."""
+    return browser.execute_script("""
+        const imgs = Array.from(document.querySelectorAll('.caucasus-charts img'));
+        const width = document.documentElement.clientWidth;
+        return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0
+            && i.getBoundingClientRect().width > 0.6 * Math.min(width, 500)
+            && i.getBoundingClientRect().right <= width + 1);""")
+
+
+def balance_of(browser, client: str = "Azerbaijan") -> str:
+    return re.search(rf"{client} ([+-]\d\.\d{{3}})", status(browser)).group(1)
+
+
+def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, explorer, tmp_path):
+    browser.set_window_size(1280, 900)
+    browser.get(explorer)
+    wait_for(browser, lambda: "step 0 of" in status(browser) and chart_shows(browser), "the explorer's charts")
+    assert "2024-12-01" in status(browser)
+    start = balance_of(browser)
+    click(browser, "STEP")
+    wait_for(browser, lambda: "step 0 of" not in status(browser), "a batch of steps")
+    steps = int(re.search(r"step (\d+) of", status(browser)).group(1))
+    assert steps > 1 and (dt.date(2024, 12, 1) + dt.timedelta(weeks=steps)).isoformat() in status(browser)
+    slider = browser.find_element("xpath", "//div[contains(@class, 'v-input') and .//label[contains(., "
+                                  "'capability exponent')]]//div[@role='slider']")
+    slider.send_keys("\ue011")  # Home: the capability exponent from 0.5 to 0; Reset builds that model
+    assert slider.get_attribute("aria-valuenow") == "0"
+    click(browser, "RESET")
+    wait_for(browser, lambda: "step 0 of" in status(browser), "the model rebuilt")
+    assert balance_of(browser) != start, "the slider did not change the plotted balance"
+    click(browser, "STEP")
+    wait_for(browser, lambda: f"step {steps} of" in status(browser), "a batch of steps of the new model")
+    for width in (1280, 390):
+        browser.set_window_size(width, 900)
+        wait_for(browser, lambda: chart_shows(browser), f"the chart at {width} px", timeout=30)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= \
+            browser.execute_script("return document.documentElement.clientWidth")
+        browser.save_screenshot(str(tmp_path / f"explorer_{width}.png"))
+        assert (tmp_path / f"explorer_{width}.png").stat().st_size > 10_000
