@@ -10,7 +10,8 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import SHORT, SHORT_HISTORY, compose
+from helpers import SHORT, SHORT_HISTORY, compose, set_paths
+from omegaconf import OmegaConf
 
 from caucasus_sim import CaucasusModel, ConfigError, load_config, run
 from caucasus_sim.model.interface import INTERACTIVE_REPLICATES
@@ -87,6 +88,7 @@ def test_a_step_past_the_end_does_nothing():
 
 def test_the_datacollector_holds_the_runs_own_summary_for_the_same_seed():
     cfg = compose(*SHORT, "replicates=8")
+    set_paths(cfg, {"turkish": OmegaConf.to_container(cfg.paths.turkish)})  # one path: what is compared is per path
     summary = run(cfg, write=False).summary
     for path in cfg.paths:
         m = CaucasusModel(cfg, path=path).run()
@@ -119,9 +121,9 @@ def test_batch_run_iterations_are_different_runs(start_method):
 
 def test_batch_run_with_seeds_and_parameter_lists_is_reproducible(start_method):
     rows = pd.DataFrame(mesa.batch_run(CaucasusModel, parameters={**SMALL, "params.attitude_step": [0.05, 0.3]},
-                                       rng=[1, 2, 3], display_progress=False))
+                                       rng=[1, 2], display_progress=False))
     end = rows[rows["actor"] == "AZE"].set_index(["iteration", "params.attitude_step"])
-    assert len(end) == 6 and end["balance_AZE"].nunique() == 6  # every seed and every value matters
+    assert len(end) == 4 and end["balance_AZE"].nunique() == 4  # every seed and every value matters
     alone = CaucasusModel(rng=2, **{**SMALL, "params.attitude_step": 0.3}).run()  # the seed reproduces a run
     assert alone.reported()["balance_AZE"] == end.loc[(1, 0.3), "balance_AZE"]
     assert alone.seed == 2 and end.loc[(1, 0.3), "RunId"] == 3
