@@ -274,6 +274,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def events_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog=EVENTS_PROG, description="Turn event-data exports into model timelines.")
+    parser.add_argument("--version", action="version", version=f"{EVENTS_PROG} {versions()['caucasus-sim']}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     imp = sub.add_parser("import", help="import a GDELT 2.0, ICEWS or PLOVER export as a timeline CSV",
                          description="Read an export (files and folders, zipped or not), clean it and write the "

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from helpers import run_main
 
-from caucasus_sim.cli import collect_main, explore_main, main, report_main
+from caucasus_sim.cli import collect_main, events_main, explore_main, main, report_main
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {"caucasus-sim": main, "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main,
-            "caucasus-sim-explore": explore_main}
+            "caucasus-sim-explore": explore_main, "caucasus-sim-events": events_main}
 SCREEN = (24, 80)  # lines, columns of a terminal
 
 
