@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "caucasus_sim"
 # optional extras a function may import where it needs them (and says why, in a comment)
-OPTIONAL_EXTRAS = ("ema_workbench", "xarray")
+OPTIONAL_EXTRAS = ("ema_workbench", "xarray", "elfi")
 MAX_FUNCTION_LINES, MAX_CLASS_LINES = 60, 250
 OUTSIDE = ("../" + "shared", "DESIGN" + ".md")  # documents a user of the project does not have
 

@@ -16,6 +16,7 @@ ELFI's `multiprocessing` client runs batches on several local cores
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import logging
 from dataclasses import dataclass
@@ -30,16 +31,11 @@ from ..outputs.bundle import write_atomic
 from .matching import CalibrationPlan, distances, simulate_drivers
 from ..model.observation import fit_links
 
-try:  # the optional extra `calibration`
-    import elfi
-except ImportError:  # pragma: no cover - exercised where the extra is not installed
-    elfi = None
-
 STRUCTURE = "v2"
 
 
 def require_elfi() -> None:
-    if elfi is None:
+    if importlib.util.find_spec("elfi") is None:
         raise ConfigError("calibration.abc.enabled: ABC-SMC needs ELFI; pip install -e '.[calibration]' "
                           "(or set calibration.abc.enabled=false for history matching only)")
 
@@ -89,6 +85,10 @@ class AbcOutcome:
 def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: Bundle) -> AbcOutcome:
     """ABC-SMC of Model v2 with uniform priors on `box` (one range per key)."""
     require_elfi()
+    # the optional extra `calibration`, imported only here: ELFI (with dask, GPy, scikit-learn)
+    # takes seconds to import, which every command would otherwise pay
+    import elfi
+
     a = cfg.calibration.abc
     keys = plan.keys_of(STRUCTURE)
     folder = bundle.path / "abc"

@@ -26,7 +26,8 @@ from ..outputs import Bundle
 from . import abc, validation
 from .matching import (STRUCTURES, CalibrationPlan, design_table, driver_array, history_match, model_choice,
                        run_designs, simulate_drivers)
-from .matching import calibration_bundle, cost, prepare  # noqa: F401  (the runner's entry points)
+from .matching import calibration_bundle, cost  # noqa: F401  (the runner's entry points)
+from .matching import prepare as prepare_designs
 from .result import Result
 
 FILES = {"design": "design.parquet", "choice": "model_choice.csv", "posterior": "posterior.parquet",
@@ -60,6 +61,13 @@ class CalibrationResult(Result):
     @property
     def posterior(self) -> pd.DataFrame:
         return self.tables["posterior"]
+
+
+def prepare(cfg):
+    """Check the calibration (ELFI there, if stage 2 is on) and draw its designs, before any output."""
+    if cfg.calibration.abc.enabled:
+        abc.require_elfi()
+    return prepare_designs(cfg)
 
 
 def parameter_table(plan: CalibrationPlan, posterior: pd.DataFrame) -> pd.DataFrame:
