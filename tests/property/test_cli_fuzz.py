@@ -105,7 +105,7 @@ def test_fuzzed_overrides_are_checked_or_refused_in_one_line(shard, capsys):
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(overrides=OVERRIDES)
 def test_fuzzed_overrides_run_or_are_refused_in_one_line(overrides, capsys):
