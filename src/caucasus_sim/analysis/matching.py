@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf, open_dict
+from omegaconf import open_dict
 from SALib.sample import latin
 
 from ..config import ConfigError, load_config, validate
@@ -371,10 +371,3 @@ def posterior_keys(folder: Path) -> tuple[list[str], pd.DataFrame]:
     keys = [k for k in draws.columns if k not in ("draw", "weight")]
     return keys, draws
 
-
-def set_values(cfg, values: dict):
-    """A copy of `cfg` with values set by key (typed)."""
-    out = copy.deepcopy(cfg)
-    for k, v in values.items():
-        OmegaConf.update(out, k, float(v), merge=False)
-    return out

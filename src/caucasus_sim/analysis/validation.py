@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..model.observation import fit_links
 from .matching import CalibrationPlan, distances, history_match
 
 PREDICTIVE = (0.05, 0.95)
@@ -28,8 +29,8 @@ PREDICTIVE = (0.05, 0.95)
 def predictive(plan: CalibrationPlan, Z: np.ndarray, seed: int) -> np.ndarray:
     """Posterior-predictive draws of every target (draws, targets) from one trajectory per
     posterior draw (Z: draws x targets), noise from the observation model added."""
-    match = history_match(plan, Z[:, None, :], cutoff=np.inf)
-    values = match.links.predict(Z[:, None, :])[:, 0, :]
+    links = fit_links(Z, plan.targets, plan.fit, plan.settings)  # each draw's own levels and slopes
+    values = links.predict(Z[:, None, :])[:, 0, :]
     noise = np.random.default_rng(seed).standard_normal(values.shape)
     return values + noise * np.sqrt(plan.obs_var + plan.disc_var)
 
@@ -107,13 +108,12 @@ def recovery(plan: CalibrationPlan, X: np.ndarray, Z: np.ndarray, datasets: int,
     truth_points = rng.choice(len(X), size=min(datasets, len(X)), replace=False)
     real = history_match(plan, Z, cutoff=np.inf)
     keys = plan.keys_of("v2")
+    survey = (plan.targets["kind"] == "survey").to_numpy()
     rows = []
     for j in truth_points:
         values = real.links.predict(Z[j:j + 1, :1, :])[0, 0]
         y = values + rng.standard_normal(values.shape) * np.sqrt(plan.obs_var)
-        if (plan.targets["kind"] == "survey").any():
-            survey = (plan.targets["kind"] == "survey").to_numpy()
-            y = np.where(survey, np.clip(y, 1e-3, 1 - 1e-3), y)
+        y = np.where(survey, np.clip(y, 1e-3, 1 - 1e-3), y)  # a share stays a share
         ok = accept(plan, Z, quantile, plan.fit, y, exclude=j)
         chosen = np.repeat(X[:, None, :], Z.shape[1], axis=1)[ok]  # (accepted, keys)
         lo, hi = np.quantile(chosen, PREDICTIVE, axis=0)
