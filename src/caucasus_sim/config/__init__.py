@@ -8,8 +8,8 @@ refuses configuration that names code. This layer imports nothing else of the pa
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
@@ -96,7 +96,7 @@ def configure(cfg=None, parameters=None, *, replicates: int | None = None):
     return set_values(cfg, values) if values else cfg
 
 
-_COMPOSED: OrderedDict = OrderedDict()  # Hydra's composition of the config groups, most recent last
+_COMPOSED: OrderedDict = OrderedDict()  # Hydra's composition of the config groups (pickled), most recent last
 _KEPT = 16
 
 
@@ -108,7 +108,8 @@ def _composed(overrides: list[str], config_dirs) -> DictConfig:
     that name config groups, then applies the others (values) to the result; so the result
     of the first step is kept, keyed by those group overrides and by the name, time and size
     of every file in the config tree, and the values are applied to a copy of it with
-    Hydra's own code. Sweeps and overrides of Hydra's settings are composed afresh.
+    Hydra's own code. Sweeps and overrides of Hydra's settings are composed afresh. The
+    result is kept pickled: unpickling a copy takes half the time of a deep copy.
     """
     parsed = OverridesParser.create().parse_overrides(overrides)
     repo = GlobalHydra.instance().hydra.config_loader.repository
@@ -122,11 +123,11 @@ def _composed(overrides: list[str], config_dirs) -> DictConfig:
     groups = [ov.input_line for ov in parsed if not is_value(ov)]
     key = (tuple(groups), _tree_signature([config_dir(), *config_dirs]))
     if key not in _COMPOSED:
-        _COMPOSED[key] = compose("config", overrides=groups, return_hydra_config=True)
+        _COMPOSED[key] = pickle.dumps(compose("config", overrides=groups, return_hydra_config=True))
         while len(_COMPOSED) > _KEPT:
             _COMPOSED.popitem(last=False)
     _COMPOSED.move_to_end(key)
-    cfg = copy.deepcopy(_COMPOSED[key])
+    cfg = pickle.loads(_COMPOSED[key])
     ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra's compose does next
     for ov in values:
         cfg.hydra.overrides.task.append(ov.input_line)
