@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import open_dict
-from SALib.sample import latin
 
 from ..config import ConfigError, load_config, validate
 from ..model import CaucasusModel, check_points, is_batchable
@@ -208,6 +207,8 @@ def _structure_config(cfg, structure: str, dates: list[str], end: dt.date):
 
 def design(cfg, plan: CalibrationPlan, structure: str) -> np.ndarray:
     """The Latin hypercube of a structure (points x its keys), seeded from `cfg.seed`."""
+    from SALib.sample import latin  # imported where a design is drawn (SALib imports scipy.stats, ~1.5 s)
+
     keys = plan.keys_of(structure)
     problem = {"num_vars": len(keys), "names": keys, "bounds": [list(b) for b in plan.bounds_of(structure)]}
     offset = STRUCTURES.index(structure)

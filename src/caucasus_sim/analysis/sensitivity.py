@@ -27,9 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris, sobol
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from ..config import ConfigError, validate
 from ..config.schema import SENSITIVITY_METHODS, STATISTICS
@@ -202,6 +199,11 @@ def _salib_seed(cfg) -> int:
 
 def sample(cfg, plan: SensitivityPlan) -> np.ndarray:
     """The sample matrix (points x parameters), seeded from `cfg.seed`."""
+    # SALib (and the scipy.stats it imports, ~1.5 s) is imported where an analysis samples,
+    # not by every command that imports the package
+    from SALib.sample import morris as morris_sample  # (see above)
+    from SALib.sample import sobol as sobol_sample  # (see above)
+
     s = cfg.sensitivity
     if plan.method == "sobol":
         return sobol_sample.sample(plan.problem, int(s.base_samples), calc_second_order=False,
@@ -256,6 +258,8 @@ def analyse(cfg, plan: SensitivityPlan, X: np.ndarray, Y: np.ndarray) -> pd.Data
     cols = INDEX_COLUMNS[plan.method]
     if np.ptp(Y) == 0.0:
         return pd.DataFrame({c: plan.keys if c == "param" else 0.0 for c in cols})
+    from SALib.analyze import morris, sobol  # see `sample`
+
     seed = _salib_seed(cfg)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
-from scipy.stats import qmc
 
 from ..config import ConfigError
 from ..config.schema import SWEEP_METHODS
@@ -155,6 +154,8 @@ def plan_sweep(cfg) -> SweepPlan:
 def _latin_hypercube(cfg, axes: list[str], ranges: dict) -> list[tuple]:
     if cfg.sweep.samples < 1:
         raise ConfigError(f"sweep.samples: {cfg.sweep.samples!r} must be a positive number of points")
+    from scipy.stats import qmc  # scipy.stats takes ~1.5 s to import: only where a design is drawn
+
     rng = np.random.default_rng(np.random.SeedSequence(int(cfg.seed), spawn_key=(2**32 - 1,)))
     unit = qmc.LatinHypercube(d=len(axes), rng=rng).random(cfg.sweep.samples)
     lo = np.array([ranges[k][0] for k in axes])
