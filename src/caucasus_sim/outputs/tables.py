@@ -271,6 +271,12 @@ def combine_tables(parts: list[dict]) -> dict[str, pd.DataFrame]:
 KEY_COLUMNS = ("path", "client", "patron", "metric", "axis", "outcome")
 
 
+def in_order(column: pd.Series) -> list:
+    """The distinct values of a column in the order they first appear (vectorised: a run's
+    key columns hold a million Arrow strings, which are slow to walk one by one)."""
+    return list(column.unique())
+
+
 def categorical_keys(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Every key column of a run's tables (path, client, patron, metric, axis, outcome) as a
     categorical whose categories are in the run's order: paths as configured, clients and
@@ -278,10 +284,10 @@ def categorical_keys(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     no patron), metrics and outcome dates as the model records them. Written to CSV, the
     text is the same; in memory, tables sort, group and join alike."""
     summary = tables["summary"]
-    order = {c: list(dict.fromkeys(summary[c])) for c in ("path", "client", "metric", "axis")}
-    order["patron"] = list(dict.fromkeys(summary.loc[summary["metric"] == "alignment_share", "patron"]))
-    order["patron"] += [p for p in dict.fromkeys(summary["patron"]) if p not in order["patron"]]
-    order["outcome"] = list(dict.fromkeys(tables["outcomes"]["outcome"]))
+    order = {c: in_order(summary[c]) for c in ("path", "client", "metric", "axis")}
+    order["patron"] = in_order(summary.loc[summary["metric"] == "alignment_share", "patron"])
+    order["patron"] += [p for p in in_order(summary["patron"]) if p not in order["patron"]]
+    order["outcome"] = in_order(tables["outcomes"]["outcome"])
     return {name: table.assign(**{c: _categorical(table[c], order[c], c in ("patron", "axis"))
                                   for c in KEY_COLUMNS if c in table.columns})
             for name, table in tables.items()}

@@ -4,6 +4,7 @@ effect of each path's events by dyad, to compare streams."""
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -41,8 +42,9 @@ def plot_weekly_by_dyad(events: pd.DataFrame, ax=None, top: int = MAX_DYADS):
     edges = np.append(weeks, weeks[-1] + pd.Timedelta(days=7))
     values = table.to_numpy()
     top_value = max(1, int(values[:len(shown)].max()))  # the row of other dyads saturates, not the named ones
+    # rasterized: in SVG and PDF the ~6,000 cells of a decade are one embedded image, not a path each
     mesh = ax.pcolormesh(edges, np.arange(len(rows) + 1), values, cmap="Greys", shading="flat", vmin=0,
-                         vmax=top_value, edgecolors="none")
+                         vmax=top_value, edgecolors="none", rasterized=True)
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
     ax.set_ylim(len(rows), 0)
     ax.figure.colorbar(mesh, ax=ax, label="events per week", pad=0.02, fraction=0.05,
@@ -58,11 +60,14 @@ def plot_weekly_by_quad_class(events: pd.DataFrame, ax=None):
     weeks = pd.date_range(w["week"].min(), w["week"].max(), freq="7D")
     table = w.groupby(["week", "quad_class"]).size().unstack(fill_value=0).reindex(
         index=weeks, columns=list(QUAD_CLASSES), fill_value=0)
+    # one filled step outline per class (not a bar per week: a decade is ~600 weeks)
+    edges = mdates.date2num(np.append(weeks, weeks[-1] + pd.Timedelta(days=7)))
     bottom = np.zeros(len(weeks))
     for q in QUAD_CLASSES:
-        ax.bar(weeks, table[q].to_numpy(), width=6, bottom=bottom, align="edge", color=QUAD_COLORS[q], label=q,
-               linewidth=0)
-        bottom += table[q].to_numpy()
+        top = bottom + table[q].to_numpy()
+        ax.stairs(top, edges, baseline=bottom, fill=True, color=QUAD_COLORS[q], label=q, linewidth=0)
+        bottom = top
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("events per week")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
     date_axis(ax)

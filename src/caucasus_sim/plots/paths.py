@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from ..outputs import in_order
 from .style import PATH_COLORS, PATRON_COLORS, actor_color, axis_label, color_of, date_axis
 
 def plot_band_by_path(summary: pd.DataFrame, client: str, metric: str, patron: str = "",
@@ -16,7 +17,7 @@ def plot_band_by_path(summary: pd.DataFrame, client: str, metric: str, patron: s
     ax = ax or plt.gca()
     sel = summary[(summary["client"] == client) & (summary["metric"] == metric)
                   & (summary["patron"] == patron)]
-    paths = list(dict.fromkeys(sel["path"]))
+    paths = in_order(sel["path"])
     for path in paths:
         d = sel[sel["path"] == path].sort_values("date")
         c = color_of(path, PATH_COLORS, paths)
@@ -38,7 +39,7 @@ def plot_share_by_patron(summary: pd.DataFrame, client: str, path: str, ax=None)
     ax = ax or plt.gca()
     sel = summary[(summary["client"] == client) & (summary["path"] == path)
                   & (summary["metric"] == "alignment_share")]
-    patrons = list(dict.fromkeys(sel["patron"]))
+    patrons = in_order(sel["patron"])
     for patron in patrons:
         d = sel[sel["patron"] == patron].sort_values("date")
         c = color_of(patron, PATRON_COLORS, patrons)
@@ -60,8 +61,8 @@ def plot_outcome_by_client(outcomes: pd.DataFrame, metric: str, outcome: str = "
     ax = ax or plt.gca()
     names = names or {}
     sel = outcomes[outcomes["outcome"] == outcome]
-    clients = list(dict.fromkeys(sel["client"]))
-    paths = list(dict.fromkeys(sel["path"]))
+    clients = in_order(sel["client"])
+    paths = in_order(sel["path"])
     width = 0.8 / len(paths)
     for j, path in enumerate(paths):
         c = color_of(path, PATH_COLORS, paths)
@@ -154,7 +155,7 @@ def plot_decided_events(counts: pd.DataFrame, top: int = 10, ax=None, paths: lis
         return ax
     tot = dec.groupby("id", observed=True)["per_replicate"].sum().sort_values(ascending=False)
     ids = list(tot.index[:top])[::-1]
-    paths = [p for p in (paths or dict.fromkeys(dec["path"])) if p in set(dec["path"])]
+    paths = [p for p in (paths or in_order(dec["path"])) if p in set(dec["path"])]
     h = 0.8 / len(paths)
     y = np.arange(len(ids))
     for i, path in enumerate(paths):

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..outputs import in_order
 from .style import PATH_COLORS, PATRON_COLORS, color_of, day
 
 SQRT3_2 = np.sqrt(3.0) / 2.0
@@ -73,8 +74,8 @@ def plot_simplex_overview(summary: pd.DataFrame, corners: list[str], ax=None):
     each client named at its start: where on the simplex each client is."""
     ax = plot_simplex_frame(corners, ax=ax)
     sel = summary[summary["metric"] == "alignment_share"]
-    paths = list(dict.fromkeys(sel["path"]))
-    for client in dict.fromkeys(sel["client"]):
+    paths = in_order(sel["path"])
+    for client in in_order(sel["client"]):
         for path in paths:
             wide = sel[(sel["client"] == client) & (sel["path"] == path)].pivot_table(
                 index="date", columns="patron", values="q50", observed=True)[corners]
@@ -100,7 +101,7 @@ def plot_alignment_simplex(summary: pd.DataFrame, client: str, corners: list[str
     if len(corners) != 3:
         raise ValueError(f"a simplex needs three patrons; got {len(corners)}: {', '.join(corners)}")
     sel = summary[(summary["metric"] == "alignment_share") & (summary["client"] == client)]
-    paths = list(dict.fromkeys(sel["path"]))
+    paths = in_order(sel["path"])
     lines = {}
     for path in paths:
         wide = sel[sel["path"] == path].pivot_table(index="date", columns="patron", values="q50",

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..outputs import in_order
 from .style import PATH_COLORS, color_of
 
 def plot_sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str, vmin=None, vmax=None, ax=None,
@@ -31,7 +32,7 @@ def plot_sweep_heatmap(cells: pd.DataFrame, x: str, y: str, value: str, vmin=Non
 def plot_outcome_against(rows: pd.DataFrame, key: str, metric: str, ax=None):
     """Median and 5-95% band of an outcome against one swept parameter, one line per path."""
     ax = ax or plt.gca()
-    paths = list(dict.fromkeys(rows["path"]))
+    paths = in_order(rows["path"])
     for path in paths:
         g = rows[rows["path"] == path].groupby(key)[metric]
         q = g.quantile([0.05, 0.5, 0.95]).unstack()

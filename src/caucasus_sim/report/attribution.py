@@ -8,14 +8,14 @@ import pandas as pd
 
 from .. import plots
 from ..analysis.attribution import EFFECTS_FILE, OUTCOMES_FILE
-from ..outputs import BALANCE, axis_names
+from ..outputs import BALANCE, axis_names, in_order
 from .document import Document, Figures, Section, subplots
 from .labels import Labels
 
 
 def document(folder: Path, cfg, figs: Figures) -> Document:
     effects = pd.read_csv(folder / EFFECTS_FILE)
-    clients = list(dict.fromkeys(effects["client"]))
+    clients = in_order(effects["client"])
     reps = int(effects["replicates"].max())
     focus = cfg.sweep.client if cfg.sweep.client in clients else clients[0]
     ev = effects[effects["kind"] == "event"]

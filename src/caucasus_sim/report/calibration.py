@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import plots
 from ..analysis.calibration import FILES
+from ..outputs import in_order
 from .document import Document, Figures, Section, subplots, table, text
 
 IDENTIFIED = 0.7  # posterior sd / prior sd below this: the data pin the parameter down
@@ -107,7 +108,7 @@ def _pairs_section(t: dict, figs: Figures) -> Section:
 
 def _series_section(t: dict, figs: Figures, fit_until: int) -> Section:
     pred = t["predictive"]
-    series = list(dict.fromkeys(pred["series"]))
+    series = in_order(pred["series"])
     ncols = 4
     nrows = -(-len(series) // ncols)
     height = 0.6 + 1.1 * nrows

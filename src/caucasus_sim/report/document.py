@@ -30,8 +30,8 @@ from ..config.schema import DEFAULT_FIGURE_FORMATS
 # SVG element ids hashed from the content with a fixed salt instead of drawn at random
 SAVE_OPTIONS = {
     "png": {"dpi": 300, "metadata": {"Software": None}},
-    "svg": {"metadata": {"Date": None}},
-    "pdf": {"metadata": {"CreationDate": None}},
+    "svg": {"dpi": 300, "metadata": {"Date": None}},  # dpi: of the parts drawn rasterized (a heat map's cells)
+    "pdf": {"dpi": 300, "metadata": {"CreationDate": None}},
 }
 DETERMINISTIC = {"svg.hashsalt": "caucasus-sim"}
 OUTPUTS = ("report.md", "report.html")

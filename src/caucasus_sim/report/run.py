@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from .. import plots
-from ..outputs import BALANCE, axis_names, load_tables
+from ..outputs import BALANCE, axis_names, in_order, load_tables
 from ..outputs.tables import event_counts
 from ..analysis.runs import UNCERTAINTY_FILE
 from ..config.schema import ReportConfig
@@ -48,8 +48,8 @@ class _Run:
     def __post_init__(self) -> None:
         self.replicates = int(self.outcomes["replicate"].nunique())
         self.axes = axis_names(self.cfg)  # each client's balance axis, or None
-        self.clients = list(dict.fromkeys(self.summary["client"]))
-        self.paths = list(dict.fromkeys(self.summary["path"]))
+        self.clients = in_order(self.summary["client"])
+        self.paths = in_order(self.summary["path"])
         self.start, self.end = plots.day(self.summary["date"].min()), plots.day(self.summary["date"].max())
         self.labels = Labels(self.cfg)
         self.end_rows = self.outcomes[self.outcomes["outcome"] == "end"]

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from .. import plots
+from ..outputs import in_order
 from ..outputs.tables import NONE
 from .document import Figures, Section, subplots
 from .labels import Labels
@@ -17,7 +18,7 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     if actors decided events, the last step before they could is marked."""
     title = "Alignment paths on the simplex"
     sel = summary[(summary["metric"] == "alignment_share") & (summary["patron"] != NONE)]
-    patrons = list(dict.fromkeys(sel["patron"]))
+    patrons = in_order(sel["patron"])
     if len(patrons) != 3:
         return Section(title, None, "", f"The simplex of alignment shares needs exactly three patrons; this run has "
                 f"{len(patrons)} ({', '.join(patrons)}), so this figure is left out.")
@@ -27,8 +28,8 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
     if on_balance:
         corners = [cfg.balance.minus, cfg.balance.plus]
         corners += [p for p in patrons if p not in corners]
-    clients = list(dict.fromkeys(sel["client"]))
-    paths = list(dict.fromkeys(sel["path"]))
+    clients = in_order(sel["client"])
+    paths = in_order(sel["path"])
     dates = sorted(sel["date"].unique())
     branch = pd.Timestamp(cfg.scenario.decisions_from)
     branch = branch if decided and pd.Timestamp(dates[0]) < branch <= pd.Timestamp(dates[-1]) else None

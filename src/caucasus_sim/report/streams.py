@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from ..outputs import BALANCE
+from ..outputs import BALANCE, in_order
 from .document import Figures, Section, subplots, table, text
 
 PARTING = 0.01  # medians of the balance this far apart: the paths have parted
@@ -64,20 +64,20 @@ def _balances(outcomes: pd.DataFrame, summary: pd.DataFrame, paths: list[str], a
     outcome date, and the first date the medians part by more than PARTING."""
     base, rows = paths[0], []
     bal = summary[summary["metric"] == BALANCE]
-    for client in dict.fromkeys(outcomes["client"]):
+    for client in in_order(outcomes["client"]):
         o = outcomes[outcomes["client"] == client]
         piv = o.pivot_table(index=["outcome", "replicate"], columns="path", values=BALANCE)
         med = bal[bal["client"] == client].pivot_table(index="date", columns="path", values="q50")
         for path in paths[1:]:
             apart = med.index[(med[path] - med[base]).abs().to_numpy() > PARTING]
             cells = []
-            for label in dict.fromkeys(o["outcome"]):
+            for label in in_order(o["outcome"]):
                 diff = (piv.loc[label, path] - piv.loc[label, base]).to_numpy()
                 q05, q95 = np.quantile(diff, [0.05, 0.95])
                 cells.append(f"{diff.mean():+.3f} ({q05:+.3f} to {q95:+.3f})")
             rows.append([f"{client} ({axes[client].replace('-', '–')})", text(path.replace("_", " ")),
                          str(apart[0].date()) if len(apart) else "never", *cells])
-    labels = list(dict.fromkeys(outcomes["outcome"]))
+    labels = in_order(outcomes["outcome"])
     return (f"Balance of each path minus {text(base.replace('_', ' '))}, paired replicate by replicate: mean "
             f"(5–95% range) at each outcome date, and the first date their medians are more than {PARTING} apart.\n\n"
             + table(["client", "path", "medians part", *labels], rows))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import plots
 from ..analysis.sweep import OUTCOMES_FILE, SUMMARY_FILE
-from ..outputs import BALANCE
+from ..outputs import BALANCE, in_order
 from ..outputs.bundle import PLAN, read_json
 from .document import Document, Figures, Section, subplots
 from .labels import Labels
@@ -47,7 +47,7 @@ class _Sweep:
         self.client = self.cfg.sweep.client if self.cfg.sweep.client in clients else self.merged["client"].iloc[0]
         self.end = self.summary[(self.summary["client"] == self.client) & (self.summary["outcome"] == "end")]
         self.end_date = pd.Timestamp(self.merged.loc[self.merged["outcome"] == "end", "date"].iloc[0]).date()
-        self.paths = list(dict.fromkeys(self.end["path"]))
+        self.paths = in_order(self.end["path"])
         self.reps = int(self.end["replicates"].min())
         self.axis = str(self.merged.loc[self.merged["client"] == self.client, "axis"].iloc[0])
         self.names = Labels(self.cfg)
