@@ -3,8 +3,8 @@ overrides), shrunk for speed, and edit the typed parts the command line cannot a
 
 from __future__ import annotations
 
-import copy
 import functools
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -25,15 +25,15 @@ OUTPUT_ROOT: Path | None = None  # set by the `tmp_results` fixture: where runs 
 
 
 @functools.lru_cache(maxsize=None)
-def _composed(overrides: tuple[str, ...]):
-    return load_config(list(overrides))
+def _composed(overrides: tuple[str, ...]) -> bytes:
+    return pickle.dumps(load_config(list(overrides)))  # unpickled per test: half the time of a deep copy
 
 
 def compose(*overrides: str):
     """The real configuration with overrides, as the command line composes it (a private
     copy of a configuration composed once per set of overrides); results go to the test's
     temporary folder when it uses `tmp_results`."""
-    cfg = copy.deepcopy(_composed(overrides))
+    cfg = pickle.loads(_composed(overrides))
     if OUTPUT_ROOT is not None:
         cfg.output_root = str(OUTPUT_ROOT)
     return cfg

@@ -101,6 +101,7 @@ def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, e
     browser.set_window_size(1280, 900)  # the sidebar, folded away on a phone
     slider = browser.find_element("xpath", "//div[contains(@class, 'v-input') and .//label[contains(., "
                                   "'capability exponent')]]//div[@role='slider']")
+    wait_for(browser, slider.is_displayed, "the sidebar back at 1280 px", timeout=30)  # it unfolds after the resize
     slider.send_keys("\ue011")  # Home: the capability exponent from 0.5 to 0; Reset builds that model
     assert slider.get_attribute("aria-valuenow") == "0"
     click(browser, "RESET")

@@ -1,45 +1,18 @@
-"""Sweeps as a user runs them: in process, through Hydra's launchers, interrupted and resumed."""
+"""Sweeps as a user runs them: in process and through Hydra's launchers (interrupted and
+resumed: test_sweep_resume.py)."""
 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import V1, run_main
+from helpers import run_main
+from sweeps import AXES, IN_PROCESS_GRID, MULTIRUN_GRID, SMALL, cli, merged, only_folder
 
 from caucasus_sim.cli import main as cli_main
-
-EXE = str(Path(sys.executable).with_name("caucasus-sim"))
-# the sweep machinery (batches, launchers, resume) is tested on the first model version, whose
-# runs are a quarter as long; Model v2's batches are tested in tests/unit/test_model_v2.py
-SMALL = ["experiment=strategy_sweep", V1, "replicates=20", "scenario.end=2026-06-30", "progress=off",
-         "figure_formats=[svg]"]
-IN_PROCESS_GRID = ["sweep.axes.0.values=[0.0,3.0]", "sweep.axes.1.values=[0.0,3.0]"]
-MULTIRUN_GRID = ["-m", "sweep.method=none", "decisions.strategies.rus_coercive.intensity=0.0,3.0",
-                 "decisions.strategies.tur_engaged.intensity=0.0,3.0"]
-AXES = ["decisions.strategies.rus_coercive.intensity", "decisions.strategies.tur_engaged.intensity"]
-
-
-def cli(args, cwd: Path, timeout=600) -> subprocess.CompletedProcess:
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-def only_folder(cwd: Path, prefix: str) -> Path:
-    found = sorted((cwd / "results" / "strategy_sweep").glob(f"{prefix}-*"))
-    assert len(found) == 1, found
-    return found[0]
-
-
-def merged(folder: Path) -> pd.DataFrame:
-    return pd.read_parquet(folder / "sweep_outcomes.parquet")
-
 
 @pytest.fixture(scope="module")
 def in_process(tmp_path_factory) -> Path:
@@ -89,70 +62,6 @@ def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_pa
     pd.testing.assert_frame_equal(merged(in_process).drop(columns="job"), multi.drop(columns="job"),
                                   check_exact=True)
     assert json.loads((folder / "manifest.json").read_text())["points"] == 4
-
-
-SLOW_SWEEP = ["experiment=strategy_sweep", V1, "replicates=150", "progress=off", "figure_formats=[svg]"]
-
-
-def wait_for(predicate, proc, timeout=120.0):
-    start = time.monotonic()
-    while not predicate():
-        assert proc.poll() is None, "the sweep finished before it could be interrupted"
-        assert time.monotonic() - start < timeout
-        time.sleep(0.02)
-
-
-def stamps(files) -> dict[str, tuple[int, int]]:
-    return {f"{f.parent.name}/{f.name}": (f.stat().st_mtime_ns, f.stat().st_ino) for f in files}
-
-
-def kill_after_first(args, cwd: Path, pattern: str):
-    """Start the command, SIGKILL it once a file matching `pattern` (under the experiment's
-    results) exists, and return a function listing those files and the ones finished."""
-    finished = lambda: sorted((cwd / "results" / "strategy_sweep").glob(pattern))  # noqa: E731
-    proc = subprocess.Popen([EXE, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_for(lambda: len(finished()) >= 1, proc)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    done = finished()
-    assert 1 <= len(done) < 4
-    return finished, done
-
-
-@pytest.mark.slow
-def test_killed_in_process_sweep_resumes_without_recomputing(tmp_path):
-    args = SLOW_SWEEP + IN_PROCESS_GRID + ["sweep.points_per_batch=1"]
-    batches, done = kill_after_first(args, tmp_path, "sweep-*/chunks/*.parquet")
-    folder = only_folder(tmp_path, "sweep")
-    assert not (folder / "manifest.json").exists()  # not complete, and it does not look it
-    before = stamps(done)
-    again = cli(args, tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert f"({len(done)} already done, {4 - len(done)} run)" in again.stdout
-    assert {k: v for k, v in stamps(batches()).items() if k in before} == before
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    assert cli(args, fresh).returncode == 0
-    pd.testing.assert_frame_equal(merged(folder), merged(only_folder(fresh, "sweep")), check_exact=True)
-
-
-@pytest.mark.slow
-def test_killed_multirun_resumes_without_recomputing(tmp_path):
-    args = MULTIRUN_GRID + SLOW_SWEEP
-    manifests, done = kill_after_first(args, tmp_path, "multirun-*/points/*/manifest.json")
-    before = stamps(done)
-    again = cli(args, tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.count("already done, skipped") == len(done)
-    assert {k: v for k, v in stamps(manifests()).items() if k in before} == before
-    folder = only_folder(tmp_path, "multirun")
-    assert merged(folder)["job"].nunique() == 4
-    # and the result equals the in-process sweep of the same grid
-    ref = tmp_path / "ref"
-    ref.mkdir()
-    assert cli(SLOW_SWEEP + IN_PROCESS_GRID, ref).returncode == 0
-    pd.testing.assert_frame_equal(merged(only_folder(ref, "sweep")).drop(columns="job"),
-                                  merged(folder).drop(columns="job"), check_exact=True)
 
 
 def test_second_run_of_a_running_sweep_is_refused(tmp_path):

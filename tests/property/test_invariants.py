@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 from helpers import compose, set_events
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +13,8 @@ from caucasus_sim.config import cameo_table
 
 SHORT = ["replicates=6", "progress=off", "scenario.start=2024-12-01", "scenario.end=2025-04-30",
          "scenario.decisions_from=2024-12-15", "scenario.outcome_dates=[]", "scenario.timeline=null"]
-BASE = compose("model=v1", *SHORT)
-BASE_V2 = compose("model=v2", *SHORT)
+V1, V2 = ("model=v1", *SHORT), ("model=v2", *SHORT)
+BASE = compose(*V1)
 ACTORS = list(BASE.actors.states) + list(BASE.actors.diasporas)
 CODES = sorted(cameo_table())
 
@@ -46,7 +44,7 @@ unit = st.floats(0.0, 1.0)
 def test_state_stays_in_bounds_and_shares_on_simplex(events, attitude_step, tie_step, grievance_drag,
                                                    effect_noise_sd, attitude_noise_sd,
                                                    susceptibility, salience, path):
-    cfg = copy.deepcopy(BASE)
+    cfg = compose(*V1)  # a private copy
     with open_dict(cfg):
         p = cfg.params
         p.attitude_step, p.tie_step, p.grievance_drag = attitude_step, tie_step, grievance_drag
@@ -90,7 +88,7 @@ def check_bounds(m: CaucasusModel) -> None:
 )
 def test_v2_state_stays_in_bounds_and_shares_on_simplex(events, attitude_step, anchor_drift, goodwill_gain,
                                                       goodwill_lift, capability_exponent, intensity, path):
-    cfg = copy.deepcopy(BASE_V2)
+    cfg = compose(*V2)
     with open_dict(cfg):
         p = cfg.params
         p.attitude_step, p.anchor_drift_per_year, p.goodwill_gain = attitude_step, anchor_drift, goodwill_gain
