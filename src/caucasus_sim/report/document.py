@@ -92,8 +92,10 @@ def save_figure(fig: Figure, folder: Path, name: str, formats=DEFAULT_FIGURE_FOR
     # printed at); any other is trimmed to its contents
     tight = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
     with matplotlib.rc_context(DETERMINISTIC):
-        for fmt in formats:
+        for i, fmt in enumerate(formats):
             fig.savefig(folder / f"{name}.{fmt}", bbox_inches=tight, pad_inches=0.03, **SAVE_OPTIONS[fmt])
+            if i == 0 and tight is None:  # laid out once: the other formats keep the first one's layout
+                fig.set_layout_engine("none")
 
 
 @dataclass(frozen=True)
