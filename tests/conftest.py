@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 import helpers
+
+# The suite starts Python a hundred times (the commands, Hydra's launchers, a kernel, a
+# server). Where PYTHONDONTWRITEBYTECODE is set, as on the machines CI runs on, none of them
+# keeps the bytecode it compiles, so each compiles every module it imports again: 7 more
+# minutes of CPU. The suite's processes (the test workers, which start after this file is
+# read, and every process they start) keep their bytecode in __pycache__ (git ignores it).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 @pytest.fixture
