@@ -51,8 +51,8 @@ def set_paths(cfg, paths: dict[str, dict]):
 
 
 def set_events(cfg, events: list[dict]):
-    with open_dict(cfg):
-        cfg.scenario.events = [typed(EventConfig, e) for e in events]
+    with open_dict(cfg):  # dataclass instances: OmegaConf types them in half the time of a merge
+        cfg.scenario.events = [EventConfig(**e) for e in events]
     return cfg
 
 

@@ -61,9 +61,10 @@ def test_default_experiment_writes_a_complete_results_folder(tmp_path):
     assert not list((tmp_path / "results").rglob(".*.partial"))
 
 
-def test_overrides_change_the_run(tmp_path):
-    proc = cli([SHORT_HISTORY, "replicates=7", "seed=7", "scenario.end=2025-12-31", "progress=off", "figure_formats=[svg]"],
-               tmp_path)
+def test_overrides_change_the_run(tmp_path, capsys):  # the command's main() in this process
+    proc = run_main(cli_main, "caucasus-sim", [SHORT_HISTORY, "replicates=7", "seed=7", "scenario.end=2025-12-31",
+                                               "progress=off", "figure_formats=[svg]", f"output_root={tmp_path / 'results'}"],
+                    capsys)
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((complete_runs(tmp_path)[0] / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["replicates"] == 7

@@ -50,13 +50,14 @@ def installed(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("install")
     sh([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", where / "dist", ROOT], where)
     wheel = next((where / "dist").glob("caucasus_sim-*.whl"))
-    sh([sys.executable, "-m", "venv", where / "venv"], where)
+    sh([sys.executable, "-m", "venv", "--without-pip", where / "venv"], where)  # this environment's pip installs
     # the dependencies come from this environment's site-packages, appended to the new
     # environment's path (so its own site-packages, with the wheel, comes first): the test
     # is of the wheel, and downloading and installing its dependencies again took a minute
     site_packages = next((where / "venv" / "lib").glob("python*/site-packages"))
     (site_packages / "parent_environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    sh([where / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel], where)
+    sh([sys.executable, "-m", "pip", "--python", where / "venv" / "bin" / "python", "install", "-q", "--no-deps", wheel],
+       where)
     return where / "venv" / "bin"
 
 

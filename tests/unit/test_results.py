@@ -20,16 +20,23 @@ def test_interrupted_run_leaves_no_folder_that_looks_complete(tmp_results, monke
     assert list(base.iterdir()) == []  # neither a run folder nor a .partial one
 
 
-def test_runs_never_share_or_overwrite_a_folder(tmp_results):
-    cfg = compose("replicates=5", FAST_FIGURES, *SHORT)
-    a, b = run(cfg), run(cfg)
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The same configuration run twice, one after the other."""
+    cfg = compose("replicates=5", FAST_FIGURES, *SHORT, f"output_root={tmp_path_factory.mktemp('two_runs')}")
+    return run(cfg), run(cfg)
+
+
+def test_runs_never_share_or_overwrite_a_folder(two_runs):
+    a, b = two_runs
     assert a.folder != b.folder
     assert read_manifest(a.folder)["id"] == a.folder.name
     assert read_manifest(a.folder)["files"] == a.manifest["files"]
+    assert read_manifest(b.folder)["files"] == b.manifest["files"]
 
 
-def test_saved_tables_reload_equal_to_the_returned_ones(tmp_results):
-    res = run(compose("replicates=5", FAST_FIGURES, *SHORT))
+def test_saved_tables_reload_equal_to_the_returned_ones(two_runs):
+    res = two_runs[0]
     saved = load_tables(res.folder)
     assert saved["summary"][["mean", "q05", "q50", "q95"]].sub(
         res.summary[["mean", "q05", "q50", "q95"]]).abs().max().max() < 1e-5  # %.6g in CSV
