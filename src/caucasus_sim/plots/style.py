@@ -82,8 +82,24 @@ def publication_style():
     return matplotlib.rc_context(STYLE)
 
 
+class DateTicks(mdates.AutoDateLocator):
+    """Matplotlib's AutoDateLocator, remembering the ticks of the last view interval: laying
+    out and drawing a figure asks each axis for them hundreds of times (every sibling of a
+    shared axis, every pass of the layout), and each time the rule set was built again."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._view, self._ticks = None, None
+
+    def __call__(self):
+        view = tuple(self.axis.get_view_interval()) if self.axis is not None else None
+        if view is None or view != self._view:
+            self._view, self._ticks = view, super().__call__()
+        return self._ticks
+
+
 def date_axis(ax, maxticks: int = 6) -> None:
-    loc = mdates.AutoDateLocator(minticks=2, maxticks=maxticks)
+    loc = DateTicks(minticks=2, maxticks=maxticks)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     ax.set_xlabel("date")
