@@ -64,7 +64,7 @@ def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_pa
     assert json.loads((folder / "manifest.json").read_text())["points"] == 4
 
 
-def test_second_run_of_a_running_sweep_is_refused(tmp_path):
+def test_second_run_of_a_running_sweep_is_refused(tmp_path, capsys):
     from caucasus_sim import load_config
     from caucasus_sim.outputs import Bundle, config_digest
 
@@ -75,7 +75,9 @@ def test_second_run_of_a_running_sweep_is_refused(tmp_path):
     lines = [line for line in second.stderr.splitlines() if line.strip()]
     assert second.returncode != 0 and len(lines) == 1 and "in use" in lines[0]
     assert not (folder / "sweep_outcomes.parquet").exists()
-    assert cli(args, tmp_path).returncode == 0  # once free, the same command runs
+    again = run_main(cli_main, "caucasus-sim", [*args, f"output_root={tmp_path / 'results'}"], capsys)
+    assert again.returncode == 0, again.stderr  # once free, the same command runs (here, in this process)
+    assert (folder / "sweep_outcomes.parquet").is_file()
 
 
 @pytest.mark.parametrize(("args", "needle"), [
