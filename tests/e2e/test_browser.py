@@ -48,9 +48,15 @@ def explorer(tmp_path_factory):
 
 
 def wait_for(browser, condition, what: str, timeout: float = WAIT):
+    """`condition()` once it is true; an element the page re-rendered meanwhile counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.25)
@@ -63,7 +69,12 @@ def status(browser) -> str:
 
 
 def click(browser, label: str) -> None:
-    button = next(b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label)
+    """Click the displayed button labelled `label`, once there is one: after a resize the
+    sidebar unfolds for a while, and its buttons appear some time after its sliders."""
+    def displayed_button():
+        return next((b for b in browser.find_elements("tag name", "button")
+                     if b.is_displayed() and b.text.strip().upper() == label), None)
+    button = wait_for(browser, displayed_button, f"the {label} button", timeout=30)
     browser.execute_script("arguments[0].click()", button)
 
 
@@ -77,8 +88,10 @@ def chart_shows(browser) -> bool:
             && i.getBoundingClientRect().right <= width + 1);""")
 
 
-def balance_of(browser, client: str = "Azerbaijan") -> str:
-    return re.search(rf"{client} ([+-]\d\.\d{{3}})", status(browser)).group(1)
+def balance_of(browser, client: str = "Azerbaijan") -> str | None:
+    """The client's balance as the charts' caption prints it; None while none is shown."""
+    found = re.search(rf"{client} ([+-]\d\.\d{{3}})", status(browser))
+    return found.group(1) if found else None
 
 
 def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, explorer, tmp_path):
@@ -87,6 +100,7 @@ def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, e
     wait_for(browser, lambda: "step 0 of" in status(browser) and chart_shows(browser), "the explorer's charts")
     assert "2024-12-01" in status(browser)
     start = balance_of(browser)
+    assert start is not None, status(browser)
     click(browser, "STEP")
     wait_for(browser, lambda: "step 0 of" not in status(browser), "a batch of steps")
     steps = int(re.search(r"step (\d+) of", status(browser)).group(1))
@@ -103,8 +117,9 @@ def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, e
                                   "'capability exponent')]]//div[@role='slider']")
     wait_for(browser, slider.is_displayed, "the sidebar back at 1280 px", timeout=30)  # it unfolds after the resize
     slider.send_keys("\ue011")  # Home: the capability exponent from 0.5 to 0; Reset builds that model
-    assert slider.get_attribute("aria-valuenow") == "0"
+    wait_for(browser, lambda: slider.get_attribute("aria-valuenow") == "0", "the slider at 0", timeout=30)
     click(browser, "RESET")
     wait_for(browser, lambda: "step 0 of" in status(browser), "the model rebuilt")
-    assert balance_of(browser) != start, "the slider did not change the plotted balance"
+    # the slider did not change the plotted balance, if this times out
+    wait_for(browser, lambda: balance_of(browser) not in (None, start), "a balance other than the first model's", timeout=30)
     wait_for(browser, lambda: chart_shows(browser), "the new model's chart")
