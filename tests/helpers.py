@@ -80,3 +80,15 @@ def run_main(main, prog: str, args: list[str], capsys) -> subprocess.CompletedPr
             code = exc.code if isinstance(exc.code, int) else 1
     out = capsys.readouterr()
     return subprocess.CompletedProcess([prog, *args], code, out.out, out.err)
+
+
+def v3_events(events: list[dict], *overrides: str, end: str = "2014-12-31"):
+    """Model v3's actors and mechanisms from 2013, no timeline, no decisions, no noise, no
+    capability shocks, and the scheduled `events` (a dict each; magnitude 1 unless given)."""
+    cfg = compose(
+        "model=v3", "decisions=none", "scenario.timeline=null", "params.effect_noise_sd=0",
+        "params.attitude_noise_sd=0", "replicates=2", f"scenario.end={end}", "progress=off",
+        "scenario.outcome_dates=[]", "scenario.capability.shocks=[]", *overrides,
+    )
+    set_paths(cfg, {"one": {}})
+    return set_events(cfg, [dict({"magnitude": 1.0}, **e) for e in events])

@@ -71,6 +71,7 @@ def validate(cfg) -> None:
     check_decisions(cfg)
     check_paths(cfg)
     check_balance(cfg)
+    check_v3(cfg)
 
 
 def check_known_keys(node, where: str = "") -> None:
@@ -352,3 +353,66 @@ def check_event_config(ev, names: list[str], where: str) -> None:
     if ev.goldstein is not None:
         check_range(ev.goldstein, -10.0, 10.0, f"{where}.goldstein")
     check_channels(ev.channels, f"{where}.channels")
+
+
+def check_v3(cfg) -> None:
+    """The v3 blocks: adversary and friend pairs, the credibility and triad parameters, the
+    event classes' magnitudes and the patrons' capability over time."""
+    states = list(cfg.actors.states)
+    for name in ("adversaries", "friends"):
+        for i, pair in enumerate(cfg.actors[name]):
+            where = f"actors.{name}[{i}]"
+            if len(pair) != 2 or pair[0] == pair[1]:
+                raise ConfigError(f"{where}: {list(pair)} must name two different states")
+            for code in pair:
+                check_one_of(code, states, where)
+    cred, tri = cfg.params.credibility, cfg.params.triads
+    for name in ("refusal_drop", "unanswered_drop", "support_gain"):
+        check_range(cred[name], 0.0, 1.0, f"params.credibility.{name}")
+    check_range(cred.anchor_shift, 0.0, None, "params.credibility.anchor_shift")
+    for name in ("appeal_window_days", "answer_window_days"):
+        check_range(cred[name], 1e-9, None, f"params.credibility.{name}")
+    check_range(cred.coercion_goldstein, -10.0, 0.0, "params.credibility.coercion_goldstein")
+    for name in ("appeal_cameo", "refusal_cameo", "support_cameo", "attack_cameo"):
+        for code in cred[name]:
+            check_cameo(str(code), f"params.credibility.{name}")
+    for code in tri.cameo:
+        check_cameo(str(code), "params.triads.cameo")
+    check_range(tri.attitude_step, 0.0, None, "params.triads.attitude_step")
+    check_range(tri.grievance_gain, 0.0, None, "params.triads.grievance_gain")
+    check_range(cfg.params.institutionalisation_per_year, 0.0, None, "params.institutionalisation_per_year")
+    classes = sorted({str(e.event_class) for e in cfg.catalog.values() if e.event_class is not None})
+    for name, factor in cfg.params.class_magnitude.items():
+        if name not in classes:
+            raise ConfigError(f"params.class_magnitude: unknown event class {name!r}; the catalog's classes are "
+                              f"{', '.join(classes) if classes else 'none (give a catalog entry an event_class)'}")
+        check_range(factor, 0.0, None, f"params.class_magnitude.{name}")
+    check_capability(cfg.scenario.capability, [c for c, s in cfg.actors.states.items() if s.role == "patron"])
+
+
+def check_capability(cap, patrons: list[str]) -> None:
+    """A capability series per patron: consecutive integer years, values > 0; shocks of a
+    patron, on a date, with a change above -1."""
+    for patron, series in cap.series.items():
+        where = f"scenario.capability.series.{patron}"
+        check_one_of(patron, patrons, "scenario.capability.series")
+        if not series:
+            raise ConfigError(f"{where}: empty; give a value per year, e.g. {{'2013': 1.0}}")
+        try:
+            years = sorted(int(y) for y in series)
+        except ValueError:
+            bad = next(y for y in series if not str(y).lstrip("-").isdigit())
+            raise ConfigError(f"{where}: {bad!r} is not a year; keys are years such as '2013'") from None
+        gaps = [y for y in range(years[0], years[-1] + 1) if y not in years]
+        if gaps:
+            raise ConfigError(f"{where}: no value for {gaps[0]}; the years from {years[0]} to {years[-1]} "
+                              "must each have one")
+        for year, v in series.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ConfigError(f"{where}.{year}: {v!r} is out of range; allowed > 0")
+    for i, shock in enumerate(cap.shocks):
+        where = f"scenario.capability.shocks[{i}]"
+        check_one_of(shock.patron, patrons, f"{where}.patron")
+        parse_date(shock.date, f"{where}.date")
+        if isinstance(shock.change, bool) or not shock.change > -1.0:
+            raise ConfigError(f"{where}.change: {shock.change!r} is out of range; allowed > -1")

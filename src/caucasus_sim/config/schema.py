@@ -63,6 +63,10 @@ class ActorsConfig:
     # v2: `attitude` gives target attitudes x*; anchors are solved by inverse FJ so that x*
     # is the equilibrium, and the run starts at x* (self-anchors stay 1)
     solve_anchors: bool = False
+    # v3: pairs of states that are adversaries (or friends) of each other, e.g. [[ARM, AZE]]:
+    # a patron's cooperation with one moves the other's attitude toward the patron (triads)
+    adversaries: list[list[str]] = field(default_factory=list)
+    friends: list[list[str]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,6 +87,26 @@ class EventConfig:
 
 
 @dataclass
+class CapabilityShock:
+    # from `date` on, the patron's capability is multiplied by 1 + change (change > -1)
+    patron: str = "???"
+    date: str = "???"
+    change: float = 0.0
+    note: str = ""
+    citation: str = ""
+
+
+@dataclass
+class CapabilityConfig:
+    # v3: a patron's capability over time: series[patron][year] multiplies its configured
+    # capability in that calendar year (consecutive years, values > 0; before the first year
+    # the first value, after the last the last), and each shock multiplies it from its date on
+    series: dict[str, dict[str, float]] = field(default_factory=dict)
+    citation: str = ""  # the source of the series
+    shocks: list[CapabilityShock] = field(default_factory=list)
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "history_2024_2025"
     start: str = "2024-12-01"
@@ -98,10 +122,35 @@ class ScenarioConfig:
     # timeline events known only to the month act evenly over the month's steps (v2) or
     # all at the step of their date, the first of the month (v1)
     spread_month_events: bool = False
+    capability: CapabilityConfig = field(default_factory=CapabilityConfig)
 
 
 # ---------------------------------------------------------------------------------------
 # Model parameters
+
+
+@dataclass
+class CredibilityConfig:
+    # security credibility of a patron to a client (abandonment, docs/odd.md 7.24)
+    refusal_drop: float = 0.0  # lost when the patron refuses an appeal for protection or military aid
+    unanswered_drop: float = 0.0  # lost, times the security tie, when an attack on the client goes unanswered
+    support_gain: float = 0.0  # gained when the patron delivers support (or coerces the attacker)
+    anchor_shift: float = 0.0  # the client's anchor toward the patron moves by this times each change
+    appeal_window_days: float = 365.0  # a refusal counts within this time after the client's appeal
+    answer_window_days: float = 60.0  # the patron's time to answer an attack on the client
+    appeal_cameo: list[str] = field(default_factory=lambda: ["0232", "0233", "0234"])
+    refusal_cameo: list[str] = field(default_factory=lambda: ["1222", "1224"])
+    support_cameo: list[str] = field(default_factory=lambda: ["062", "072", "0861", "0862"])
+    attack_cameo: list[str] = field(default_factory=lambda: ["18", "19", "20"])
+    coercion_goldstein: float = -4.0  # a patron's act toward the attacker at or below this answers
+
+
+@dataclass
+class TriadsConfig:
+    # the friend of my enemy (structural balance, docs/odd.md 7.25)
+    attitude_step: float = 0.0  # attitude change of the client per unit g/10 of the patron's cooperation
+    grievance_gain: float = 0.0  # grievance of the client per unit g/10 (cooperation with its adversary)
+    cameo: list[str] = field(default_factory=lambda: ["057", "062", "072", "0312"])  # material cooperation
 
 
 @dataclass
@@ -145,6 +194,11 @@ class ParamsConfig:
     # max(0, ln(attention_ratio / attention_threshold))
     attention_scale: float = 0.5
     attention_threshold: float = 1.0
+    # v3 mechanisms (docs/odd.md 7.24-7.28); each default is the neutral value that gives back v2
+    credibility: CredibilityConfig = field(default_factory=CredibilityConfig)
+    triads: TriadsConfig = field(default_factory=TriadsConfig)
+    institutionalisation_per_year: float = 0.0  # rate at which tie baselines follow the realised ties
+    class_magnitude: dict[str, float] = field(default_factory=dict)  # event class (catalog) -> magnitude factor
 
 
 @dataclass
@@ -155,6 +209,7 @@ class CatalogEntry:
     resolves: Optional[float] = None
     lasting: Optional[float] = None  # permanent shift of the hit ties' baseline per unit g/10
     lasting_anchor: Optional[float] = None  # permanent shift of the target's anchor toward the source
+    event_class: Optional[str] = None  # v3: the class whose magnitude factor acts (params.class_magnitude)
 
 
 # ---------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class EventType:
     resolves: float
     lasting: float = 0.0  # permanent shift of the hit ties' baseline per unit g/10
     lasting_anchor: float = 0.0  # permanent shift of the target's anchor toward the source
+    event_class: str | None = None  # v3: its magnitude is multiplied by params.class_magnitude[class]
 
     @property
     def channel_index(self) -> tuple[int, ...]:
@@ -151,7 +152,12 @@ class Catalog:
             resolves=float(self._lookup(cameo, "resolves") or 0.0),
             lasting=float(self._lookup(cameo, "lasting") or 0.0),
             lasting_anchor=float(self._lookup(cameo, "lasting_anchor") or 0.0),
+            event_class=self._event_class(cameo),
         )
+
+    def _event_class(self, cameo: str) -> str | None:
+        found = self._lookup(cameo, "event_class") if any("event_class" in e for e in self._entries.values()) else None
+        return None if found is None else str(found)
 
     def has(self, field: str) -> bool:
         """Whether any entry sets `field` to a non-zero value."""

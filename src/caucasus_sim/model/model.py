@@ -113,8 +113,7 @@ class CaucasusModel(MesaInterface, mesa.Model):
         self.recorded_steps = self.calendar.recorded_steps(record, self.outcome_steps)
         self._row = {int(t): i for i, t in enumerate(self.recorded_steps)}
         catalog = Catalog(cfg.catalog)
-        self.state = State(net, cfg.params, self.batch.value, self.keys, self.dt_days, self.quiet,
-                           lasting=catalog.has("lasting"), lasting_anchor=catalog.has("lasting_anchor"))
+        self.state = State.of(net, cfg, catalog, self.batch.value, self.keys, self.calendar)
         self.records = list(RECORDS) + [name for name, on in (
             ("goodwill", self.state.mechanism_on("goodwill")), ("nonalignment", net.nonalignment is not None)) if on]
         self._build_decisions(cfg, catalog)
@@ -227,6 +226,7 @@ class CaucasusModel(MesaInterface, mesa.Model):
         if not self.quiet and self.dates[t] >= self.calendar.decisions_from:
             for agent in self.state_agents:
                 self._pending += agent.react(applied)
+        self.state.settle(t)
         self.state.perturb(t)
         self.state.bound()
         self.state.drift()
@@ -245,7 +245,7 @@ class CaucasusModel(MesaInterface, mesa.Model):
 
     def apply(self, b: EventBatch, t: int) -> None:
         """Apply one event to its replicates and log it."""
-        self.state.apply(b)
+        b = self.state.apply(b, t)
         self.event_log.append((t, b, b.replicates))
 
     # ------------------------------------------------------------------ observables

@@ -67,6 +67,7 @@ class Network:
                                for p in self.patrons])
         # a patron's influence weighed by capability^gamma (None: gamma = 0, as in v1)
         self.capability_weight = capability ** gamma if gamma else None
+        self.capability_exponent = np.float64(gamma)  # v3: capability over time is weighed the same
         nonalignment = np.array([value(f"actors.states.{c}.nonalignment", spec.states[c].nonalignment)
                                  for c in self.clients])
         self.nonalignment = nonalignment if np.any(nonalignment > 0) else None
@@ -168,9 +169,10 @@ class Network:
 
 # attributes that differ between the points of a batch become arrays with a leading row axis
 ROW_ATTRIBUTES = ("susceptibility", "salience", "W", "LW", "x0", "anchor", "x_init", "capability_weight",
+                  "capability_exponent",
                   "nonalignment", "ties_baseline", "channel_weight", "baseline_weighted")
 # the neutral value of an attribute that is off (None) at some points: capability^0, no outside option
-_NEUTRAL = {"capability_weight": 1.0, "nonalignment": 0.0}
+_NEUTRAL = {"capability_weight": 1.0, "nonalignment": 0.0, "capability_exponent": 0.0}
 
 
 def network_of(spec, params, points: list[dict], of_row: np.ndarray) -> Network:

@@ -14,7 +14,11 @@ from ..config import CHANNELS, ConfigError
 BATCHABLE_PARAMS = ("attitude_step", "source_share", "tie_step", "grievance_gain",
                     "grievance_drag", "grievance_half_life_days", "effect_noise_sd",
                     "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain", "goodwill_lift",
-                    "goodwill_half_life_days", "attention_scale", "attention_threshold")
+                    "goodwill_half_life_days", "attention_scale", "attention_threshold",
+                    "institutionalisation_per_year")
+# v3 (docs/odd.md 7.24-7.28): the mechanisms' rates, and every event class's magnitude
+BATCHABLE_V3_BLOCKS = {"credibility": ("refusal_drop", "unanswered_drop", "support_gain", "anchor_shift"),
+                       "triads": ("attitude_step", "grievance_gain")}
 BATCHABLE_ACTION_FIELDS = ("rate_per_year", "tension_gain", "grievance_gain", "magnitude", "own_grievance_gain",
                            "goodwill_gain", "threat_gain")
 
@@ -51,8 +55,12 @@ def is_batchable(key: str) -> bool:
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "params" and parts[1] == "tie_half_life_days":
         return parts[2] in CHANNELS
+    if len(parts) == 3 and parts[0] == "params" and parts[1] == "class_magnitude":
+        return True
     if len(parts) == 2 and parts[0] == "params":
         return parts[1] in BATCHABLE_PARAMS
+    if len(parts) == 3 and parts[0] == "params" and parts[1] in BATCHABLE_V3_BLOCKS:
+        return parts[2] in BATCHABLE_V3_BLOCKS[parts[1]]
     if len(parts) == 4 and parts[:2] == ["decisions", "strategies"]:
         return parts[3] == "intensity"
     if len(parts) == 6 and parts[:2] == ["decisions", "strategies"] and parts[3] == "actions":

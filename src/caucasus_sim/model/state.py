@@ -10,18 +10,29 @@ Every state variable carries a leading replicate axis:
 - `anchor` (R, N, N): the anchors x0, per replicate once they can move (v2: anchor drift,
   lasting events); shared by every replicate otherwise.
 The submodels are the steps of the schedule (docs/odd.md, section 7). Each v2 mechanism is
-switched off by its neutral parameter, and then the arithmetic is exactly that of v1.
+switched off by its neutral parameter, and then the arithmetic is exactly that of v1. The
+v3 mechanisms are submodels in modules of their own (credibility, triads, capability,
+institutions, magnitudes), kept here as `credibility`, `triads`, ...; each is off at its
+neutral value, and then the arithmetic is exactly that of v2.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..config import CHANNELS
+from ..config.schema import CapabilityConfig, CredibilityConfig, TriadsConfig
+from .capability import Capability
+from .credibility import Credibility
 from .events import EventBatch
+from .institutions import Institutions
+from .magnitudes import ClassMagnitudes
 from .network import Network
 from .parameters import BATCHABLE_PARAMS, at
 from .streams import centred_uniforms, normals, stream_id
+from .triads import Triads
 
 _NOISE_STREAM = stream_id("attitude_noise")
 
@@ -29,6 +40,16 @@ _NOISE_STREAM = stream_id("attitude_noise")
 def _clip(x, low, high):
     """np.clip(x, low, high) for low <= high, without its wrapper's cost (every event calls it)."""
     return np.minimum(np.maximum(x, low), high)
+
+
+class _NoRelations:
+    """Actors without adversaries or friends (a State built without an actors block)."""
+
+    adversaries: list = []
+    friends: list = []
+
+    def __getitem__(self, name: str) -> list:
+        return getattr(self, name)
 
 
 class Observables:
@@ -77,15 +98,32 @@ class Observables:
         return weighted
 
     def influence(self, x_cp: np.ndarray | None = None, tie: np.ndarray | None = None) -> np.ndarray:
-        """I[r, c, p] = cap_p^gamma sum_k w_k T[r, c, p, k] (1 + x[r, c, p]) / 2."""
+        """I[r, c, p] = cap_p(t)^gamma (sum_k w_k T[r, c, p, k] - w_s (1 - C[r, c, p]) T[r, c, p, s])
+        (1 + x[r, c, p]) / 2, with C the security credibility (v3; 1 in v2) and cap_p(t) the
+        capability at the step (v3; constant in v2)."""
         if x_cp is None:
             x_cp = self.client_attitude()
         weighted = self.tie_strength() if tie is None else tie.copy()
+        discount = self.credibility.security_discount(self)
+        if discount is not None:
+            weighted -= discount
         weighted *= 1.0 + x_cp
         weighted *= 0.5
         if self.net.capability_weight is not None:
             weighted *= self.net.capability_weight[..., None, :]
+        if self.capability.now is not None:
+            weighted *= self.capability.now[..., None, :]
         return weighted
+
+    def security_tie(self) -> np.ndarray:
+        """T[r, c, p, security] (a new array)."""
+        k = CHANNELS.index("security")
+        dev = self.tie_dev[k] if self.tie_shift is None else self.tie_dev[k] + self.tie_shift[k]
+        return np.clip(self.net.ties_baseline[..., k] + dev, 0.0, 1.0)
+
+    def channel_weight_of(self, k: int):
+        """w_k: a number, or one per row as (R, 1, 1)."""
+        return self._channel_weight[k]
 
     def alignment(self, influence: np.ndarray) -> np.ndarray:
         """A[r, c, p] = I[r, c, p] / (sum_q I[r, c, q] + u_c), u_c the client's utility of
@@ -110,8 +148,10 @@ class State(Observables):
     """
 
     def __init__(self, net: Network, params, value, keys: np.ndarray, dt_days: int, quiet: bool,
-                 lasting: bool = False, lasting_anchor: bool = False) -> None:
+                 lasting: bool = False, lasting_anchor: bool = False, actors=None, scenario=None,
+                 dates=()) -> None:
         self.net, self.keys, self.R = net, keys, len(keys)
+        self._submodels(net, params, value, actors, scenario, dates, dt_days)
         N, C, P, K = net.N, len(net.clients), len(net.patrons), len(CHANNELS)
         # channel weights: (K,) or, when the points of a batch vary them, (R, K)
         self._channel_weight = [net.channel_weight[..., k, None, None] if net.channel_weight.ndim > 1
@@ -125,7 +165,7 @@ class State(Observables):
         self.attitude = np.broadcast_to(net.x_init, (self.R, N, N)).copy()
         self._spare = np.empty_like(self.attitude)
         self.tie_dev = np.zeros((K, self.R, C, P))  # channel-major: one contiguous block per channel
-        self.tie_shift = np.zeros((K, self.R, C, P)) if lasting else None
+        self.tie_shift = np.zeros((K, self.R, C, P)) if lasting or self.institutions.on else None
         # deviation bounds such that baseline + deviation stays in [0, 1] in floating point:
         # [k, i, j] or [k, r, i, j]
         self._tie_low = -np.moveaxis(T0, -1, 0)
@@ -138,10 +178,30 @@ class State(Observables):
         self.grievance_pairs: set[tuple[int, int]] = set()
         self.goodwill = np.zeros((self.R, N, N))
         self.goodwill_pairs: set[tuple[int, int]] = set()
-        moving = lasting_anchor or self._on["drift"]
+        moving = lasting_anchor or self._on["drift"] or (
+            self.credibility.on and bool(np.any(np.asarray(self.credibility.anchor_shift) > 0.0)))
         self.anchor = np.broadcast_to(net.x0, (self.R, N, N)).copy() if moving else None
         self._ci = net.client_idx[:, None]
         self._pi = net.patron_idx[None, :]
+
+    @classmethod
+    def of(cls, net: Network, cfg, catalog, value, keys: np.ndarray, calendar) -> State:
+        """The state of a model of `cfg` on `calendar` (`catalog`: whether events leave lasting change)."""
+        return cls(net, cfg.params, value, keys, calendar.dt_days, bool(cfg.quiet), lasting=catalog.has("lasting"),
+                   lasting_anchor=catalog.has("lasting_anchor"), actors=cfg.actors, scenario=cfg.scenario,
+                   dates=calendar.dates)
+
+    def _submodels(self, net: Network, params, value, actors, scenario, dates, dt_days: int) -> None:
+        """The v3 submodels (each off at its neutral parameters, or without `actors`)."""
+        none = actors is None
+        spec = actors if not none else _NoRelations()
+        self.credibility = Credibility(CredibilityConfig() if none else params.credibility, spec, net, value,
+                                       self.R, dt_days)
+        self.triads = Triads(TriadsConfig() if none else params.triads, spec, net, value)
+        self.institutions = Institutions(value, params, dt_days)
+        self.magnitudes = ClassMagnitudes(value, params)
+        self.capability = Capability(CapabilityConfig() if scenario is None else scenario.capability, net, dates)
+        self.capability.at_step(0)
 
     def _parameters(self, params, value, dt_days: int, quiet: bool) -> None:
         par = {name: value(f"params.{name}", params[name]) for name in BATCHABLE_PARAMS}
@@ -171,6 +231,12 @@ class State(Observables):
         return self._on[name]
 
     # ------------------------------------------------------------------ submodels
+
+    def settle(self, t: int) -> None:
+        """After the events (v3): unanswered attacks cost credibility, ties settle, capability moves on."""
+        self.credibility.expire(self, t)
+        self.institutions.settle(self)
+        self.capability.at_step(t)
 
     def relax(self) -> None:
         """Ties relax toward their (possibly shifted) baseline by channel half-life; grievance
@@ -222,12 +288,23 @@ class State(Observables):
         self.anchor += held
         np.clip(self.anchor, -1.0, 1.0, out=self.anchor)
 
-    def apply(self, b: EventBatch) -> None:
-        """Apply one event (or, with `b.count`, that many of its type) to its replicates.
+    def apply(self, b: EventBatch, t: int = 0) -> EventBatch:
+        """Apply one event (or, with `b.count`, that many of its type) to its replicates at
+        step t, then let the v3 submodels observe it; the event as applied (its magnitude
+        times its class's factor, v3).
 
         The state is read and written through one-pair views (`x[:, a, b][sel]`), which
         hold the same numbers as `x[sel, a, b]` at half the indexing cost."""
         sel = slice(None) if b.replicates is None else b.replicates
+        factor = self.magnitudes.of(b.kind.event_class)
+        if factor is not None:
+            b = dataclasses.replace(b, magnitude=b.magnitude * at(factor, sel))
+        self._apply(b, sel)
+        self.credibility.observe(self, b, t)
+        self.triads.observe(self, b, t)
+        return b
+
+    def _apply(self, b: EventBatch, sel) -> None:
         mag = b.magnitude
         if self._on["effect_noise"]:
             z = b.noise

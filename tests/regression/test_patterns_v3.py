@@ -1,0 +1,120 @@
+"""Model v3 against the patterns of the 2020-2023 break at its documented defaults (300
+replicates, status quo path, each in at least 80% of replicates), and each pattern's
+ablation: the mechanism set neutral, the pattern it carries fails (docs/odd.md, section 1,
+the table of which mechanism carries which pattern). The numbers are printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from helpers import compose
+
+from caucasus_sim import CaucasusModel
+from caucasus_sim.analysis.matching import observation_date, targets_file
+from caucasus_sim.model.observation import ObservationSettings, drivers, fit_links, read_targets
+
+R = 300
+RUN = ("model=v3", f"replicates={R}", "progress=off", "scenario.end=2025-08-31")
+ABLATIONS = {
+    "credibility": ("params.credibility.refusal_drop=0", "params.credibility.unanswered_drop=0",
+                    "params.credibility.support_gain=0"),
+    "capability": ("scenario.capability.shocks=[]",),
+    "timeline": ("scenario.timeline=package:timeline_2013_2025.csv",),  # v2's timeline, without the additions
+}
+OBSERVED_DISTANCE_CHANGE = 0.5  # ARM-RUS UN ideal-point distance, 2021 -> 2023 (Bailey, Strezhnev and Voeten)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """The defaults, and each ablation, on the same seed (common random numbers)."""
+    out = {"v3": CaucasusModel(compose(*RUN), path="status_quo").run()}
+    for name, overrides in ABLATIONS.items():
+        out[name] = CaucasusModel(compose(*RUN, *overrides), path="status_quo").run()
+    return out
+
+
+def report(capsys, text: str) -> None:
+    with capsys.disabled():
+        print(f"\n  {text}")
+
+
+def attitude(m, client: str, date: dt.date, patron: str = "RUS") -> np.ndarray:
+    return m.attitude_record[m.step_at(date), :, m.clients.index(client), m.patrons.index(patron)]
+
+
+def armenia_falls(m):
+    start, y2020, y2023 = (attitude(m, "ARM", d) for d in (dt.date(2013, 1, 6), dt.date(2020, 1, 1),
+                                                           dt.date(2023, 12, 31)))
+    fall, late = start - y2023, y2020 - y2023
+    return np.mean((fall >= 0.2) & (late > fall / 2)), np.median(start), np.median(y2020), np.median(y2023)
+
+
+def test_armenias_attitude_toward_russia_falls_by_a_fifth_mostly_after_2020(runs, capsys):
+    share, *medians = armenia_falls(runs["v3"])
+    without, *_ = armenia_falls(runs["credibility"])
+    report(capsys, "ARM attitude toward RUS (median) 2013 {:.3f}, 2020 {:.3f}, end-2023 {:.3f}: fall >= 0.2, most "
+                   "of it after 2020, in {:.0%}; without credibility {:.0%}".format(*medians, share, without))
+    assert share >= 0.8
+    assert without < 0.8  # the pattern comes from credibility
+
+
+def georgia_falls(m):
+    start, end = attitude(m, "GEO", dt.date(2013, 1, 6)), attitude(m, "GEO", dt.date(2024, 12, 31))
+    return np.mean(end < start), np.median(start), np.median(end)
+
+
+def test_georgias_attitude_toward_russia_falls_2013_to_2024(runs, capsys):
+    share, start, end = georgia_falls(runs["v3"])
+    without, _, end_v2 = georgia_falls(runs["timeline"])
+    report(capsys, f"GEO attitude toward RUS {start:+.3f} -> {end:+.3f} (end-2024), lower in {share:.0%}; "
+                   f"on v2's timeline {end_v2:+.3f}, lower in {without:.0%}")
+    assert share >= 0.8
+
+
+def azerbaijan_rises(m):
+    c = m.clients.index("AZE")
+    b = m.balance()
+    rise = b[m.step_at(dt.date(2025, 7, 31)), :, c] - b[m.step_at(dt.date(2020, 1, 1)), :, c]
+    return rise
+
+
+def test_azerbaijans_balance_rises_2020_to_2025_and_capability_adds_to_it(runs, capsys):
+    rise, without = azerbaijan_rises(runs["v3"]), azerbaijan_rises(runs["capability"])
+    report(capsys, f"AZE TUR-RUS balance 2020 -> 31 Jul 2025: {np.median(rise):+.3f} (median), up in "
+                   f"{np.mean(rise > 0):.0%}; without Russia's 2022 capability shock {np.median(without):+.3f}")
+    assert np.mean(rise > 0) >= 0.8
+    assert np.all(rise > without)  # paired by common random numbers: the shock moves every replicate
+
+
+def mapped_distance_change(m) -> np.ndarray:
+    """The change 2021 -> 2023 of Armenia's UN ideal-point distance to Russia that the
+    observation model maps from the state, with the slope fitted to the targets up to 2019."""
+    cal = compose("model=v3")
+    targets = read_targets(targets_file(""), m.clients, m.patrons)
+    targets = targets[targets["year"] <= 2019].reset_index(drop=True)
+    start, end = m.dates[0], m.dates[-1]
+    rows = np.array([m.step_at(observation_date(y, start, end)) for y in targets["year"]])
+    z = drivers(m.attitude_record, m.alignment_record, rows, targets, m.clients, m.patrons)
+    settings = ObservationSettings(slope_max=float(cal.calibration.observation.slope_max))
+    links = fit_links(z.mean(axis=0)[None, :], targets, np.ones(len(targets), bool), settings)
+    kappa = links.slope[0, (targets["kind"] == "ideal_point").to_numpy()][0]
+    c, p = m.clients.index("ARM"), m.patrons.index("RUS")
+    a21, a23 = (m.alignment_record[m.step_at(dt.date(y, 7, 1)), :, c, p] for y in (2021, 2023))
+    return kappa * (a21 - a23), kappa  # sign -1: the less aligned, the farther
+
+
+def test_armenias_mapped_un_distance_to_russia_grows_but_short_of_a_third_of_the_observed(runs, capsys):
+    """What v3 still cannot do (docs/odd.md, section 1): the issue's goal is a mapped change of
+    at least a third of the observed +0.5; v3 reaches about a sixth. This test holds what
+    it does reach -- a rise in every replicate, carried by credibility -- and fails if the
+    gap closes without the documentation saying so (then the goal holds: assert it)."""
+    change, kappa = mapped_distance_change(runs["v3"])
+    without, _ = mapped_distance_change(runs["credibility"])
+    third = np.mean(change >= OBSERVED_DISTANCE_CHANGE / 3)
+    report(capsys, f"ARM-RUS UN distance mapped from the state, 2021 -> 2023: {np.median(change):+.3f} (median, "
+                   f"slope {kappa:.2f} fitted to <= 2019), >= {OBSERVED_DISTANCE_CHANGE / 3:.3f} in {third:.0%}; "
+                   f"without credibility {np.median(without):+.3f}")
+    assert np.mean(change > 0) >= 0.8 and np.all(change > without)
+    assert third < 0.8, "the distance pattern now holds: make it a requirement and update docs/odd.md, section 1"
