@@ -9,8 +9,9 @@ of its results folder next to the estimate of what it writes. The estimates are 
 Run:  .venv/bin/python benchmarks/footprint.py                  (every experiment, several minutes)
       .venv/bin/python benchmarks/footprint.py alignment_paths  (some of them)
 
+The default experiment runs twice: as shipped (Model v2) and with `model=v3`.
 Targets printed at the end: every peak RSS under 2 GB; the default experiment's folder
-under 50 MB. Nothing printed is hard-coded: every number is measured in the run that prints it.
+under 50 MB; Model v3's default experiment within 1.3x the time of Model v2's. Nothing printed is hard-coded: every number is measured in the run that prints it.
 """
 
 from __future__ import annotations
@@ -27,16 +28,23 @@ from caucasus_sim import load_config, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).with_name("caucasus-sim"))
-MEMORY_TARGET, FOLDER_TARGET = 2e9, 50e6
+MEMORY_TARGET, FOLDER_TARGET, V3_TIME_TARGET = 2e9, 50e6, 1.3
+V3 = "alignment_paths model=v3"  # the default experiment on Model v3
+
+
+def overrides(name: str) -> list[str]:
+    """`experiment=<name>` and any further overrides after a space (`alignment_paths model=v3`)."""
+    first, *rest = name.split()
+    return [f"experiment={first}", *rest]
 
 
 def measure(name: str, workdir: Path) -> dict:
     """Run one experiment in a child process; its wall time, peak RSS and folder size."""
-    out = workdir / name
+    out = workdir / name.replace(" ", "_").replace("=", "-")
     out.mkdir()
     t0 = time.perf_counter()
     with open(out / "stdout.txt", "wb") as so, open(out / "stderr.txt", "wb") as se:  # files: no pipe to fill
-        proc = subprocess.Popen([EXE, f"experiment={name}", "progress=off"], cwd=out, stdout=so, stderr=se)
+        proc = subprocess.Popen([EXE, *overrides(name), "progress=off"], cwd=out, stdout=so, stderr=se)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     stdout, stderr = (out / "stdout.txt").read_text(), (out / "stderr.txt").read_text()
@@ -51,9 +59,11 @@ def main(names: list[str]) -> None:
     print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} cores")
     print(f"{'experiment':<30} {'wall s':>7} {'peak RSS':>10} {'estimate':>10} {'folder':>10} {'estimate':>10}")
     rows = {}
+    if "alignment_paths" in names and V3 not in names:
+        names = [*names, V3]
     with tempfile.TemporaryDirectory(prefix="footprint-") as tmp:
         for name in names:
-            cost = runner.check(load_config([f"experiment={name}", f"output_root={tmp}/x"])).cost
+            cost = runner.check(load_config([*overrides(name), f"output_root={tmp}/x"])).cost
             m = measure(name, Path(tmp))
             rows[name] = m
             print(f"{name:<30} {m['wall']:7.1f} {m['rss'] / 1e9:8.2f} GB {cost.memory / 1e9:8.2f} GB "
@@ -65,6 +75,9 @@ def main(names: list[str]) -> None:
         size = rows["alignment_paths"]["size"]
         print(f"  default experiment's folder < {FOLDER_TARGET / 1e6:.0f} MB: {size / 1e6:.1f} MB -> "
               f"{'PASS' if size < FOLDER_TARGET else 'FAIL'}")
+        ratio = rows[V3]["wall"] / rows["alignment_paths"]["wall"]
+        print(f"  Model v3's default experiment <= {V3_TIME_TARGET}x Model v2's time: {rows[V3]['wall']:.1f} s / "
+              f"{rows['alignment_paths']['wall']:.1f} s = {ratio:.2f}x -> {'PASS' if ratio <= V3_TIME_TARGET else 'FAIL'}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 v1's finding (issue "Model v2"): in a 160-point Latin hypercube over ten inputs, the step-0
 balance alone explained R² = 0.89 of Azerbaijan's end-2028 TUR-RUS balance; events and
 strategies barely mattered. This script repeats the design, for each client on its own
-axis, on three variants:
+axis, on four variants:
 
+- "v3": Model v3 at its defaults (`model=v3`), its new mechanisms' parameters in the design too;
 - "v2": Model v2 at its defaults;
 - "v2 without its mechanisms": the v2 structure, start and history with every new
   mechanism at its neutral value (v1's parameters and catalog: no anchor drift, goodwill,
@@ -17,9 +18,12 @@ coefficients of every input in a linear regression of the end balance on the inp
 
 Inputs (uniform over the ranges below, the same design in every variant): the client's
 susceptibility; its target attitudes (v1: anchors) toward Russia and toward the other
-patron of its axis; a multiplier on all its baseline ties with Russia; the security
-channel weight; the attitude, tie and grievance steps; the intensity of Russia's and
-Turkey's status-quo strategies. Each point runs 20 replicates of the status-quo path to
+patron of its axis; a multiplier on all its baseline ties with Russia, and one on its ties
+with the other patron; the security channel weight, the other channels rescaled so that
+the weights keep their sum; the attitude, tie and grievance steps; the intensity of
+Russia's and Turkey's status-quo strategies. For v3 also its mechanisms' parameters: the
+credibility drops and anchor shift, the triads' step, the institutionalisation rate and
+the war class's magnitude. Each point runs 20 replicates of the status-quo path to
 the end of 2028; all points share one batch (every input is batchable). A point whose
 targets no anchor in [-1, 1] can hold is left out and counted.
 
@@ -42,6 +46,15 @@ from caucasus_sim.model.network import Network
 
 CLIENTS = {"AZE": "TUR", "ARM": "WEST", "GEO": "WEST"}  # the other patron of each client's axis
 TIES = "ties_with_russia"  # a multiplier on every channel of the client's baseline ties with Russia
+OTHER_TIES = "ties_with_other"  # the same for the other patron of its axis
+V3_RANGES = {  # around v3's defaults (conf/params/v3.yaml), from off to twice or more
+    "params.credibility.refusal_drop": (0.0, 0.5),
+    "params.credibility.unanswered_drop": (0.0, 0.4),
+    "params.credibility.anchor_shift": (0.0, 1.0),
+    "params.triads.attitude_step": (0.0, 0.1),
+    "params.institutionalisation_per_year": (0.0, 0.3),
+    "params.class_magnitude.war": (0.5, 2.0),
+}
 
 
 def neutral(cfg):
@@ -60,7 +73,8 @@ def neutral(cfg):
 
 def variants(client: str) -> dict[str, object]:
     base = ["progress=off", "scenario.outcome_dates=[]"]
-    out = {"v2": load_config(base), "v2 without its mechanisms": neutral(load_config(base))}
+    out = {"v3": load_config([*base, "model=v3"]), "v2": load_config(base),
+           "v2 without its mechanisms": neutral(load_config(base))}
     if client == "AZE":
         out["v1"] = load_config([*base, "model=v1"])
     return out
@@ -70,11 +84,12 @@ def ranges(cfg, client: str, other: str) -> dict[str, tuple[float, float]]:
     lam = float(cfg.actors.states[client].susceptibility)
     x_rus = float(cfg.actors.attitude[client].RUS)
     x_other = float(cfg.actors.attitude[client][other])
-    return {
+    out = {
         f"actors.states.{client}.susceptibility": (0.5 * lam, lam),
         f"actors.attitude.{client}.RUS": (max(-1.0, x_rus - 0.2), min(1.0, x_rus + 0.2)),
         f"actors.attitude.{client}.{other}": (max(-1.0, x_other - 0.2), min(1.0, x_other + 0.2)),
         TIES: (0.5, 1.5),
+        OTHER_TIES: (0.5, 1.5),
         "params.channel_weight.security": (0.15, 0.45),
         "params.attitude_step": (0.075, 0.3),
         "params.tie_step": (0.05, 0.2),
@@ -82,16 +97,36 @@ def ranges(cfg, client: str, other: str) -> dict[str, tuple[float, float]]:
         "decisions.strategies.rus_status_quo.intensity": (0.5, 2.0),
         "decisions.strategies.tur_status_quo.intensity": (0.5, 2.0),
     }
+    if cfg.model_version == "v3":
+        out.update(V3_RANGES)
+    return out
 
 
 def as_point(cfg, client: str, values: dict) -> dict:
-    """A design row as configuration keys: the tie multiplier becomes one key per channel."""
-    point = {k: float(v) for k, v in values.items() if k != TIES}
-    ties = cfg.actors.ties[client].RUS
+    """A design row as configuration keys: each tie multiplier becomes one key per channel
+    (ties given under either actor), the security weight rescales the other channels."""
+    point = {k: float(v) for k, v in values.items() if k not in (TIES, OTHER_TIES)}
+    for patron, factor in (("RUS", values[TIES]), (CLIENTS[client], values[OTHER_TIES])):
+        owner, ties = tie_entry(cfg, client, patron)
+        for k in CHANNELS:
+            if k in ties:
+                point[f"actors.ties.{owner}.{k}"] = float(min(1.0, ties[k] * factor))
+    w = cfg.params.channel_weight
+    rest = 1.0 - point["params.channel_weight.security"] / sum(w.values())
     for k in CHANNELS:
-        if k in ties:
-            point[f"actors.ties.{client}.RUS.{k}"] = float(min(1.0, ties[k] * values[TIES]))
+        if k != "security":
+            point[f"params.channel_weight.{k}"] = float(w[k]) * rest / (1.0 - float(w.security) / sum(w.values()))
     return point
+
+
+def tie_entry(cfg, client: str, patron: str):
+    """Where a client's baseline ties with a patron are given: (the key under actors.ties, the channels)."""
+    ties = cfg.actors.ties
+    if client in ties and patron in ties[client]:
+        return f"{client}.{patron}", ties[client][patron]
+    if patron in ties and client in ties[patron]:
+        return f"{patron}.{client}", ties[patron][client]
+    return f"{client}.{patron}", {}
 
 
 def feasible(cfg, point: dict) -> bool:

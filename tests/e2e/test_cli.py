@@ -85,6 +85,8 @@ BAD_TIMELINE = {
     "unknown_actor": ("2025-06-27,day,RUS,AZR,173,-5.0,raid,x", "'AZR'"),
     "unknown_cameo": ("2025-06-27,day,RUS,AZE,999,-5.0,raid,x", "'999'"),
     "malformed_date": ("2025/06/27,day,RUS,AZE,173,-5.0,raid,x", "'2025/06/27'"),
+    "appeal_unknown_source": ("2021-05-14,day,ARX,RUS,0232,3.4,appeal,x", "'ARX'"),  # v3's credibility reads these
+    "refusal_unknown_target": ("2021-07-03,day,RUS,ARX,1224,-4.0,refusal,x", "'ARX'"),
 }
 HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation\n"
 
@@ -107,11 +109,15 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
         (["experiment=calibration", "calibration.fit_until=2000"], "no target is dated 2000"),
         (["experiment=calibration", "calibration.params.1.high=0.01"], "low 0.02 >= high 0.01"),
         (["posterior=/no/such/calibration"], "not a finished calibration folder"),
+        (["model=v3", "actors.adversaries=[[ARM,AZX]]"], "'AZX'"),
+        (["model=v3", "scenario.capability.shocks=[{patron:RUX,date:'2022-02-24',change:-0.3}]"], "'RUX'"),
+        (["model=v3", "scenario.capability.shocks=[{patron:RUS,date:'2022-02-24',change:-1.5}]"], "-1.5"),
     ],
     ids=["bad_date", "end_before_start", "negative_hazard", "susceptibility_range", "wrong_type",
          "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
          "unknown_choice", "code_in_config", "pickle_flag", "calibration_empty_fit_window",
-         "calibration_empty_prior", "posterior_not_a_calibration"],
+         "calibration_empty_prior", "posterior_not_a_calibration", "v3_unknown_adversary",
+         "v3_shock_of_an_unknown_patron", "v3_shock_below_minus_one"],
 )
 def test_bad_input_gets_one_line_and_no_results(tmp_path, capsys, args, needle):
     args = args + ["replicates=5"] if "replicates" not in args[0] else args
@@ -127,6 +133,27 @@ def test_bad_timeline_row_gets_one_line_and_no_results(tmp_path, capsys, case):
     proc = run_main(cli_main, "caucasus-sim", args, capsys)
     assert_clean_failure(proc, tmp_path, needle)
     assert "line 2" in proc.stderr
+
+
+BAD_SERIES = {  # a capability series comes from an experiment file (the command line adds no entries)
+    "gap": ("RUS: {'2013': 1.0, '2015': 0.9}", "no value for 2014"),
+    "negative": ("RUS: {'2013': -0.5}", "-0.5"),
+    "unknown_patron": ("RUX: {'2013': 1.0}", "'RUX'"),
+    "not_a_year": ("RUS: {'last': 1.0}", "'last'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SERIES))
+def test_a_bad_capability_series_gets_one_line_and_no_results(tmp_path, capsys, case):
+    series, needle = BAD_SERIES[case]
+    (tmp_path / "mine" / "experiment").mkdir(parents=True)
+    (tmp_path / "mine" / "experiment" / "series.yaml").write_text(
+        "# @package _global_\nexperiment: series\npaths:\n  history: {description: the history}\n"
+        f"scenario:\n  capability:\n    series: {{{series}}}\n")
+    args = ["--config-dir", str(tmp_path / "mine"), "model=v3", "experiment=series", "replicates=5",
+            f"output_root={tmp_path}"]
+    proc = run_main(cli_main, "caucasus-sim", args, capsys)
+    assert_clean_failure(proc, tmp_path, needle)
 
 
 def test_bad_input_in_a_real_process(tmp_path):
