@@ -22,6 +22,8 @@ ABLATIONS = {
                     "params.credibility.support_gain=0"),
     "capability": ("scenario.capability.shocks=[]",),
     "timeline": ("scenario.timeline=package:timeline_2013_2025.csv",),  # v2's timeline, without the additions
+    "triads": ("params.triads.attitude_step=0", "params.triads.grievance_gain=0"),
+    "institutions": ("params.institutionalisation_per_year=0",),
 }
 OBSERVED_DISTANCE_CHANGE = 0.5  # ARM-RUS UN ideal-point distance, 2021 -> 2023 (Bailey, Strezhnev and Voeten)
 
@@ -58,6 +60,18 @@ def test_armenias_attitude_toward_russia_falls_by_a_fifth_mostly_after_2020(runs
                    "of it after 2020, in {:.0%}; without credibility {:.0%}".format(*medians, share, without))
     assert share >= 0.8
     assert without < 0.8  # the pattern comes from credibility
+
+
+def test_the_triads_and_institutionalisation_carry_no_pattern_but_act_as_designed(runs, capsys):
+    """Russia's arms and alliance with Azerbaijan lower Armenia's attitude toward Russia in
+    every replicate (paired); institutionalisation's effect is printed (docs/odd.md, section 1)."""
+    end = dt.date(2023, 12, 31)
+    triads = attitude(runs["v3"], "ARM", end) - attitude(runs["triads"], "ARM", end)
+    c = runs["v3"].clients.index("AZE")
+    b = {k: runs[k].balance()[-1, :, c] for k in ("v3", "institutions")}
+    report(capsys, f"triads: ARM attitude toward RUS at end-2023 {np.median(triads):+.3f} (median, paired); "
+                   f"institutionalisation: AZE balance on 31 Aug 2025 {np.median(b['v3'] - b['institutions']):+.3f}")
+    assert np.all(triads < 0)
 
 
 def georgia_falls(m):
