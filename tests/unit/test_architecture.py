@@ -109,3 +109,40 @@ def test_the_project_refers_to_nothing_outside_itself():
     outside = [f for f in files if (ROOT / f).is_file() and not (ROOT / f).is_symlink()
                and any(s in (ROOT / f).read_text(errors="ignore") for s in OUTSIDE)]
     assert outside == []
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    """Each distribution the package imports is named in pyproject.toml (dependencies or an
+    extra), not only installed because something else needs it (PyYAML came with Hydra)."""
+    import importlib.metadata as md
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0]) for r in requirements}
+    providers = md.packages_distributions()
+    shipping = {norm(d) for dists in providers.values() for d in dists}
+    for name in list(declared):  # a meta package (solara, which ships no module) stands for what it requires
+        if name not in shipping:
+            try:
+                declared |= {norm(re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0]) for r in md.requires(name) or []
+                             if "extra ==" not in r}
+            except md.PackageNotFoundError:
+                pass
+    undeclared = set()
+    for module, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+                for name in imported(module, path, node):
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or top == "caucasus_sim" or not top:
+                        continue
+                    dists = {norm(d) for d in providers.get(top, [top])}
+                    if not dists & declared:
+                        undeclared.add(f"{top} ({', '.join(sorted(dists))}) in {path.relative_to(ROOT)}")
+    assert not undeclared, sorted(undeclared)
