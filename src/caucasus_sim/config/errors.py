@@ -8,6 +8,7 @@ what is allowed; the command line prints it and exits with status 2.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from pathlib import Path
 
 import yaml
@@ -76,8 +77,10 @@ def unknown_key(full_key: str, allowed) -> str:
     parent = full_key.rsplit(".", 1)[0] if "." in full_key else ""
     where = f"in {parent!r}" if parent else "at the top level"
     keys = sorted(str(k) for k in allowed)
-    return f"unknown key {full_key!r}; " + (f"allowed keys {where}: {', '.join(keys)}" if keys
-                                             else "no keys are allowed there")
+    close = difflib.get_close_matches(full_key.rsplit(".", 1)[-1], keys, n=1)
+    hint = f"did you mean {(parent + '.' if parent else '') + close[0]!r}? " if close else ""
+    return f"unknown key {full_key!r}; {hint}" + (f"allowed keys {where}: {', '.join(keys)}" if keys
+                                                  else "no keys are allowed there")
 
 
 def allowed_keys(full_key: str) -> list[str] | None:
