@@ -20,7 +20,7 @@ from .analysis import attribution, calibration, runs, sensitivity, sweep
 from .analysis.result import Result
 from .config import ConfigError
 from .config.checks import notices as config_notices
-from .model.events import events_after_end, import_notices
+from .model.events import empty_timelines, events_after_end, import_notices
 from .outputs import Bundle
 from .outputs.bundle import PLAN, read_json
 from .outputs.preflight import Cost, check_cost, check_output_location
@@ -97,7 +97,7 @@ def check(cfg) -> Checked:
 
 def notices(cfg) -> list[str]:
     """What the run will do differently from the letter of its input, one line each."""
-    return config_notices(cfg) + events_after_end(cfg) + import_notices(cfg)
+    return config_notices(cfg) + empty_timelines(cfg) + events_after_end(cfg) + import_notices(cfg)
 
 
 def warn(lines: list[str]) -> None:

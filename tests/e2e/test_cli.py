@@ -135,6 +135,26 @@ def test_bad_timeline_row_gets_one_line_and_no_results(tmp_path, capsys, case):
     assert "line 2" in proc.stderr
 
 
+def test_a_timeline_that_is_not_utf8_gets_one_line_naming_the_line_and_no_results(tmp_path, capsys):
+    (tmp_path / "latin1.csv").write_bytes(HEADER.encode() + "2025-06-27,day,RUS,AZE,173,-5.0,café raid,x\n".encode("latin-1"))
+    for check in ([], ["--check"]):
+        args = [*check, f"scenario.timeline={tmp_path / 'latin1.csv'}", "replicates=5", f"output_root={tmp_path}"]
+        proc = run_main(cli_main, "caucasus-sim", args, capsys)
+        assert_clean_failure(proc, tmp_path, "line 2: byte 0xe9 is not UTF-8")
+        assert proc.returncode == 2
+
+
+def test_a_header_only_timeline_runs_and_says_so(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text(HEADER)
+    args = [*SMALL, f"scenario.timeline={tmp_path / 'empty.csv'}", "replicates=5", f"output_root={tmp_path}",
+            "figure_formats=[png]", "store.trajectory_stride=0"]
+    proc = run_main(cli_main, "caucasus-sim", args, capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "holds no event (a header only)" in proc.stderr
+    manifest = json.loads(next(tmp_path.rglob("manifest.json")).read_text())
+    assert any("holds no event" in w for w in manifest["warnings"])
+
+
 BAD_SERIES = {  # a capability series comes from an experiment file (the command line adds no entries)
     "gap": ("RUS: {'2013': 1.0, '2015': 0.9}", "no value for 2014"),
     "negative": ("RUS: {'2013': -0.5}", "-0.5"),

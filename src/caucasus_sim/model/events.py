@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import io
 import itertools
 from dataclasses import dataclass
 from importlib import resources
@@ -183,7 +184,7 @@ def read_timeline(spec: str, actors: list[str], catalog: Catalog, what: str = "s
     the header are accepted; an `id` given twice is refused, naming both lines; rows without
     an id get one from their date, dyad and code (`_2`, `_3`, ... for repeats of the same)."""
     _, res = _timeline_path(spec, what)
-    with res.open(encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(_decoded(res.read_bytes(), spec, what), newline="") as fh:
         first, comments = fh.readline(), 0
         while first.startswith("#"):  # a provenance header (caucasus-sim-events import writes one)
             first, comments = fh.readline(), comments + 1
@@ -208,6 +209,17 @@ def read_timeline(spec: str, actors: list[str], catalog: Catalog, what: str = "s
                 given[eid] = line
             events.append(_timeline_event(row, where, actors, catalog))
     return _with_ids(events)
+
+
+def _decoded(raw: bytes, spec: str, what: str) -> str:
+    """A timeline's text: UTF-8 (a byte-order mark is dropped); anything else is refused in
+    one line naming the file, the line and the byte (a Latin-1 or Windows-1252 "é", say)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{what} {spec!r} line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8; save the file "
+                          "as UTF-8 (in Excel: CSV UTF-8)") from None
 
 
 def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) -> Event:
@@ -316,6 +328,23 @@ def timeline_events(cfg, path_name: str, catalog: Catalog) -> list[Event]:
     return [Event(id=e.id, date=e.date, source=e.source, target=e.target, kind=catalog.resolve(e.cameo),
                   magnitude=e.magnitude, origin="timeline", description=e.description, citation=e.citation,
                   attention_ratio=e.attention_ratio) for e in imported.events]
+
+
+def empty_timelines(cfg) -> list[str]:
+    """One line per timeline CSV that holds no event (a header only): its paths run with no
+    scheduled history, which a run says rather than doing silently."""
+    if cfg.quiet:
+        return []
+    out, seen = [], set()
+    catalog = Catalog(cfg.catalog)
+    for name in cfg.paths:
+        spec, fmt, what = timeline_source(cfg, name)
+        if not spec or fmt != "csv" or (spec, what) in seen:
+            continue
+        seen.add((spec, what))
+        if not read_timeline(spec, actor_names(cfg), catalog, what):
+            out.append(f"{what} {spec!r} holds no event (a header only): no scheduled history acts")
+    return out
 
 
 def imported_timelines(cfg) -> list[dict]:
