@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,10 +180,11 @@ def main() -> None:
     total = math.prod(len(v) for k, v in cl.sweeps.items() if not k.startswith("hydra"))
     try:
         with Bundle.resumable(folder, "sweep") as bundle:
+            launched = time.perf_counter()
             runner.warn(runner.notices(cfg))
             start_multirun(bundle, axes, total)
             app()
-            runner.collect(folder, bundle)
+            runner.collect(folder, bundle, started=launched)
     except ConfigError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -141,10 +141,12 @@ def run_point(cfg, folder: Path, job_overrides: list[str], swept: list[str]) -> 
     return bundle.final
 
 
-def collect(folder: Path, bundle: Bundle | None = None) -> sweep.SweepResult:
+def collect(folder: Path, bundle: Bundle | None = None, started: float | None = None) -> sweep.SweepResult:
     """Merge the finished jobs of a multirun into one table with figures and a report
-    (`bundle`: the multirun's, when the caller already holds its lock)."""
-    started = time.perf_counter()
+    (`bundle`: the multirun's, when the caller already holds its lock; `started`: when the
+    multirun began, `time.perf_counter()`, so that its wall time is the whole multirun's,
+    not the merge's)."""
+    started = time.perf_counter() if started is None else started
     folder = Path(folder)
     if bundle is None:
         if not (folder / PLAN).is_file():

@@ -61,7 +61,12 @@ def test_multirun_merged_table_is_bit_identical_to_in_process(in_process, tmp_pa
     assert multi["job"].nunique() == 4  # each row says which job produced it
     pd.testing.assert_frame_equal(merged(in_process).drop(columns="job"), multi.drop(columns="job"),
                                   check_exact=True)
-    assert json.loads((folder / "manifest.json").read_text())["points"] == 4
+    merged_manifest = json.loads((folder / "manifest.json").read_text())
+    assert merged_manifest["points"] == 4
+    # the multirun's time is the whole multirun's: at least that of its longest job (was the merge's)
+    longest = max(json.loads((p / "manifest.json").read_text())["wall_time_s"] for p in points)
+    assert merged_manifest["wall_time_s"] > longest
+    assert f"in {merged_manifest['wall_time_s']:.1f} s" in proc.stdout
 
 
 def test_second_run_of_a_running_sweep_is_refused(tmp_path, capsys):
