@@ -15,10 +15,30 @@ if sys.version_info < (3, 12):  # before any import that needs 3.12: one sentenc
     raise ImportError(f"caucasus-sim requires Python 3.12 or newer; this is Python "
                       f"{'.'.join(map(str, sys.version_info[:3]))} ({sys.executable})")
 
-from .analysis import AttributionResult, CalibrationResult, Result, RunResult, SensitivityResult, SweepResult
-from .config import ConfigError, load_config
-from .model import CaucasusModel, DiasporaAgent, StateAgent
-from .runner import run
+import importlib
+
+# The public names, imported when first used (PEP 562): `import caucasus_sim` alone, as the
+# console command's `--version` and `--help` do, costs no Hydra, Mesa or pandas.
+_PUBLIC = {
+    "AttributionResult": "analysis", "CalibrationResult": "analysis", "Result": "analysis",
+    "RunResult": "analysis", "SensitivityResult": "analysis", "SweepResult": "analysis",
+    "ConfigError": "config", "load_config": "config",
+    "CaucasusModel": "model", "DiasporaAgent": "model", "StateAgent": "model",
+    "run": "runner",
+}
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
 
 __all__ = [
     "AttributionResult",

@@ -3,16 +3,20 @@ prints the package's version, and a command's messages carry its own name."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 from helpers import run_main
 
+from caucasus_sim import entry
 from caucasus_sim.cli import collect_main, events_main, explore_main, main, report_main
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = {"caucasus-sim": main, "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main,
+COMMANDS = {"caucasus-sim": entry.main,  # as installed: --version and --help answered before the rest loads
+             "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main,
             "caucasus-sim-explore": explore_main, "caucasus-sim-events": events_main}
 SCREEN = (24, 80)  # lines, columns of a terminal
 
@@ -49,3 +53,14 @@ def test_a_bad_call_names_the_command(capsys):
     proc = run_main(explore_main, "caucasus-sim-explore", ["--port", "eighty"], capsys)
     assert proc.returncode == 2 and proc.stderr == "caucasus-sim-explore: error: --port: 'eighty' is not a port number\n"
 
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "--version"])
+def test_the_quick_answers_are_the_full_commands_and_load_nothing_heavy(flag, capsys):
+    quick = run_main(entry.main, "caucasus-sim", [flag], capsys)
+    full = run_main(main, "caucasus-sim", [flag], capsys)  # Hydra's help, the package metadata's version
+    assert quick.returncode == full.returncode == 0 and quick.stdout == full.stdout
+    probe = ("import sys; sys.argv = ['caucasus-sim', %r]; from caucasus_sim.entry import main; main(); "
+             "print(sorted(m for m in ('hydra', 'pandas', 'matplotlib', 'mesa', 'numpy') if m in sys.modules))" % flag)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.splitlines()[-1] == "[]"
