@@ -119,8 +119,9 @@ def run(cfg, *, write: bool = True, checked: Checked | None = None) -> Result:
     warn(notes)
     with analysis.bundle(cfg) as bundle:
         result = analysis.run(cfg, plan, bundle)
-        report.build(bundle.path, cfg, kind)
-        result.manifest = bundle.seal(cfg, started, **result.provenance(), warnings=notes)
+        undrawn = report.build(bundle.path, cfg, kind)
+        warn(undrawn)
+        result.manifest = bundle.seal(cfg, started, **result.provenance(), warnings=notes + undrawn)
     result.folder = bundle.final.resolve()
     print(result.line())
     return result

@@ -234,3 +234,28 @@ def test_the_simplex_puts_the_balance_on_the_horizontal_axis():
     x, y = simplex_xy(shares)
     np.testing.assert_allclose(x, 0.5 + (shares[:, 1] - shares[:, 0]) / 2, atol=1e-12)
     np.testing.assert_allclose(y, SQRT3_2 * shares[:, 2], atol=1e-12)
+
+
+def test_a_figure_that_cannot_be_drawn_leaves_the_run_complete_and_says_so(tmp_path, monkeypatch, capsys):
+    """A drawing error (as NaN axis limits were for a run whose shares all reach 0) costs
+    that figure, not the run: the folder is sealed with every table, the report has a note
+    in the figure's place, and the warning is printed and kept in the manifest."""
+    from caucasus_sim import load_config, run
+    from caucasus_sim.report import run as run_report
+
+    def broken(*args, **kwargs):
+        raise ValueError("Axis limits cannot be NaN or Inf")
+
+    monkeypatch.setattr(run_report, "simplex_section", broken)
+    result = run(load_config([SHORT_HISTORY, "replicates=5", "scenario.end=2025-09-30", "progress=off",
+                              f"output_root={tmp_path}", "figure_formats=[png]"]))
+    folder = result.folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for table in ("summary.csv", "outcomes.csv", "events.parquet", "trajectories.parquet", "report.md"):
+        assert table in manifest["files"], table
+    report = (folder / "report.md").read_text()
+    assert "This figure could not be drawn (ValueError: Axis limits cannot be NaN or Inf)" in report
+    assert not (folder / "figures" / "alignment_simplex_by_client.png").exists()
+    assert (folder / "figures" / "balance_by_path.png").is_file()  # the other figures are drawn
+    assert any("'Alignment paths on the simplex' could not be drawn" in w for w in manifest["warnings"])
+    assert "could not be drawn" in capsys.readouterr().err

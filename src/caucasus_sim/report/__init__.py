@@ -34,8 +34,9 @@ BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
 __all__ = ["BUILDERS", "Document", "Figures", "Section", "build", "rebuild", "subplots"]
 
 
-def build(folder: Path, cfg, analysis: str) -> None:
-    """Draw the figures of a results folder (in the print style) and write its report."""
+def build(folder: Path, cfg, analysis: str) -> list[str]:
+    """Draw the figures of a results folder (in the print style) and write its report; one
+    line per figure that could not be drawn (the report says so in its place)."""
     folder = Path(folder)
     try:
         builder = BUILDERS[analysis]
@@ -45,6 +46,7 @@ def build(folder: Path, cfg, analysis: str) -> None:
     with plots.publication_style():
         doc = builder(folder, cfg, figs)
     write(folder, doc)
+    return list(figs.failed)
 
 
 def _is_output(name: str) -> bool:

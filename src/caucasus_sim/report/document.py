@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,9 +106,23 @@ class Figures:
 
     folder: Path
     formats: tuple[str, ...] = DEFAULT_FIGURE_FORMATS
+    failed: list[str] = field(default_factory=list)  # one line per figure that could not be drawn
 
     def __post_init__(self) -> None:
         self.folder.mkdir(exist_ok=True)
+
+    def drawn(self, title: str, build: Callable[..., Section], *args, **kwargs) -> Section:
+        """`build(*args, **kwargs)`, a section with its figure; if the figure cannot be drawn
+        (an error in the drawing), a note saying so instead, and a line in `failed`: the
+        run's tables are complete and are kept, whatever a figure does."""
+        try:
+            return build(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - any drawing error; the tables stand without the figure
+            why = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+            self.failed.append(f"figure '{title}' could not be drawn ({type(exc).__name__}: {why}); "
+                               "its data are in the tables")
+            return Section(title, None, "", f"This figure could not be drawn ({text(type(exc).__name__)}: "
+                                            f"{text(why)}); its data are in the tables of this folder.")
 
     def save(self, fig: Figure, name: str) -> str:
         save_figure(fig, self.folder, name, self.formats)

@@ -60,17 +60,19 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
     """Draw every figure of a run and return its report."""
     t = load_tables(folder)
     r = _Run(cfg, t["summary"], t["outcomes"], t["events"], figs)
+    drawn = figs.drawn  # a figure that cannot be drawn becomes a note; the tables are kept
     sections = [
-        _balance_section(r),
-        _share_section(r),
-        simplex_section(r.summary, cfg, r.figs, r.replicates, r.decided),
-        tie_section(r.summary, r.events, cfg, r.figs, r.replicates),
-        event_section(event_counts(r.events, r.replicates), r.events, r.paths, r.figs, r.replicates, r.labels,
-                      int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
-        _distribution_section(r),
+        drawn("Alignment balance over time", _balance_section, r),
+        drawn("Alignment shares by patron", _share_section, r),
+        drawn("Alignment paths on the simplex", simplex_section, r.summary, cfg, r.figs, r.replicates, r.decided),
+        drawn("Ties between clients and patrons", tie_section, r.summary, r.events, cfg, r.figs, r.replicates),
+        drawn("Event timeline", event_section, event_counts(r.events, r.replicates), r.events, r.paths, r.figs,
+              r.replicates, r.labels, int(cfg.get("report", {}).get("max_event_rows", MAX_EVENT_ROWS))),
+        drawn(f"Distribution on {r.end}", _distribution_section, r),
     ]
     if has_own_streams(cfg):  # paths that read event streams of their own: where they differ
-        sections.insert(5, stream_section(r.events, r.outcomes, r.summary, t["imports"], r.paths, r.axes, r.figs))
+        sections.insert(5, drawn("Where the event streams differ", stream_section, r.events, r.outcomes,
+                                 r.summary, t["imports"], r.paths, r.axes, r.figs))
     if (folder / UNCERTAINTY_FILE).is_file():
         sections.append(_uncertainty_section(pd.read_csv(folder / UNCERTAINTY_FILE), cfg))
     header = [f"- Scenario: {cfg.scenario.name}, {r.start} to {r.end}, steps of {cfg.scenario.dt_days} days; "
