@@ -119,7 +119,7 @@ def run(cfg, *, write: bool = True, checked: Checked | None = None) -> Result:
     warn(notes)
     with analysis.bundle(cfg) as bundle:
         result = analysis.run(cfg, plan, bundle)
-        undrawn = report.build(bundle.path, cfg, kind)
+        undrawn = report.build(bundle.path, cfg, kind, warnings=notes)
         warn(undrawn)
         result.manifest = bundle.seal(cfg, started, **result.provenance(), warnings=notes + undrawn)
     result.folder = bundle.final.resolve()

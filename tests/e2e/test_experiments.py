@@ -51,6 +51,11 @@ def test_experiment_runs_shrunk(name, tmp_results):
         assert list(results.tables["parameters"]["param"]) == [p.key for p in cfg.calibration.params]
         return
     assert results.outcomes["replicate"].nunique() == 4
+    if name == "event_driven":  # the README's GDELT sample: no event above the attention threshold acts
+        first_lines = (results.folder / "report.md").read_text().split("## 1.")[0]
+        assert "**Warning:**" in first_lines and "none acts, so path imported runs with no scheduled event" in \
+            first_lines.replace("\\", "")
+        assert any("none acts" in w for w in results.manifest["warnings"])
     if isinstance(results, AttributionResult):  # one effect per attributed event and per other path
         assert set(results.effects["kind"]) == {"event", "path"}
         assert set(results.outcomes["path"]) >= set(cfg.paths)

@@ -368,7 +368,10 @@ def import_notices(cfg) -> list[str]:
     p = cfg.params
     return [f"{i['key']} ({i['path']}): {FORMAT_NAMES[i['format']]} export {i['export']}: {i['events']} events, "
             f"{i['acting']} acting at params.attention_scale={p.attention_scale:g}, "
-            f"attention_threshold={p.attention_threshold:g}; {i['cleaning']}" for i in imported_timelines(cfg)]
+            f"attention_threshold={p.attention_threshold:g}; {i['cleaning']}"
+            + ("" if i["acting"] else f"; none acts, so path {i['path']} runs with no scheduled event: its "
+                                      "differences from other paths are those of having no history")
+            for i in imported_timelines(cfg)]
 
 
 def schedule(events: list[Event], calendar: Calendar, index: dict[str, int], spread: bool, after: int,

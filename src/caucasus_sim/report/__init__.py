@@ -21,7 +21,7 @@ from .. import plots
 from ..config import ConfigError
 from ..outputs.bundle import CONFIG, MANIFEST, read_manifest, sha256
 from . import attribution, calibration, run, sensitivity, sweep
-from .document import DEFAULT_FIGURE_FORMATS, OUTPUTS, Document, Figures, Section, subplots, write
+from .document import DEFAULT_FIGURE_FORMATS, OUTPUTS, UNDRAWN, Document, Figures, Section, subplots, text, write
 
 BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
     "run": run.document,
@@ -34,9 +34,10 @@ BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
 __all__ = ["BUILDERS", "Document", "Figures", "Section", "build", "rebuild", "subplots"]
 
 
-def build(folder: Path, cfg, analysis: str) -> list[str]:
-    """Draw the figures of a results folder (in the print style) and write its report; one
-    line per figure that could not be drawn (the report says so in its place)."""
+def build(folder: Path, cfg, analysis: str, warnings: list[str] | tuple = ()) -> list[str]:
+    """Draw the figures of a results folder (in the print style) and write its report, with
+    the run's `warnings` in its first lines; one line per figure that could not be drawn
+    (the report says so in its place)."""
     folder = Path(folder)
     try:
         builder = BUILDERS[analysis]
@@ -45,8 +46,15 @@ def build(folder: Path, cfg, analysis: str) -> list[str]:
     figs = Figures(folder / "figures", tuple(cfg.get("figure_formats", DEFAULT_FIGURE_FORMATS)))
     with plots.publication_style():
         doc = builder(folder, cfg, figs)
+    doc.header[:0] = [f"- **Warning:** {text(w)}" for w in warnings]
     write(folder, doc)
     return list(figs.failed)
+
+
+def run_warnings(manifest: dict) -> list[str]:
+    """The warnings a run gave before its report was drawn (the report's first lines), from
+    its manifest: all but the figures that could not be drawn, which the report notes in place."""
+    return [w for w in manifest.get("warnings", []) if not w.startswith(UNDRAWN)]
 
 
 def _is_output(name: str) -> bool:
@@ -105,7 +113,7 @@ def rebuild(folder: Path) -> dict:
             if entry.name not in ("figures", *OUTPUTS) and not entry.name.startswith("."):
                 _link(entry, staging / entry.name)
         try:
-            build(staging, cfg, analysis)
+            build(staging, cfg, analysis, warnings=run_warnings(manifest))
         except (OSError, ValueError, KeyError) as exc:  # a damaged table, a missing column
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ConfigError(f"{folder}: cannot rebuild the report from its tables: "

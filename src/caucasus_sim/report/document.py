@@ -99,6 +99,9 @@ def save_figure(fig: Figure, folder: Path, name: str, formats=DEFAULT_FIGURE_FOR
                 fig.set_layout_engine("none")
 
 
+UNDRAWN = "figure "  # how the warning about a figure that could not be drawn begins
+
+
 @dataclass(frozen=True)
 class Figures:
     """Where a report's figures go (`folder`, made on creation) and in which formats; the
@@ -119,7 +122,7 @@ class Figures:
             return build(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - any drawing error; the tables stand without the figure
             why = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
-            self.failed.append(f"figure '{title}' could not be drawn ({type(exc).__name__}: {why}); "
+            self.failed.append(f"{UNDRAWN}'{title}' could not be drawn ({type(exc).__name__}: {why}); "
                                "its data are in the tables")
             return Section(title, None, "", f"This figure could not be drawn ({text(type(exc).__name__)}: "
                                             f"{text(why)}); its data are in the tables of this folder.")
