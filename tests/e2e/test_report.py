@@ -259,3 +259,23 @@ def test_a_figure_that_cannot_be_drawn_leaves_the_run_complete_and_says_so(tmp_p
     assert (folder / "figures" / "balance_by_path.png").is_file()  # the other figures are drawn
     assert any("'Alignment paths on the simplex' could not be drawn" in w for w in manifest["warnings"])
     assert "could not be drawn" in capsys.readouterr().err
+
+
+def test_the_report_says_what_its_spread_contains(run_folder):
+    """Its first lines and each sentence with bands or probabilities say that they cover the
+    model's noise only, and point to the calibration's verdict; with a posterior, the
+    posterior's parameters too."""
+    from omegaconf import OmegaConf
+
+    from caucasus_sim.report.run import spread_covers
+
+    report = (run_folder / "report.md").read_text()
+    head, body = report.split("## 1.", 1)
+    assert "What the spread contains: the bands and probabilities cover only the model's noise" in head
+    assert "no better than carrying the last observation forward" in head
+    first_section = body.split("## 2.", 1)[0]
+    assert "P(> 0)" in first_section and "cover only the model's noise" in first_section
+    last_section = body.rsplit("## ", 1)[1]
+    assert "95% CI" in last_section and "cover only the model's noise" in last_section
+    with_posterior = spread_covers(OmegaConf.create({"posterior": "results/calibration/x"}))
+    assert "drawn from the posterior of results/calibration/x and the model's noise" in with_posterior.replace("\\", "")

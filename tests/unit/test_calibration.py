@@ -142,3 +142,10 @@ def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
 def test_a_folder_that_is_not_a_calibration_is_refused_as_a_posterior(tmp_path):
     with pytest.raises(ConfigError, match="not a finished calibration folder"):
         posterior_draws(compose(*SHORT, f"posterior={tmp_path}"))
+
+
+def test_the_calibrations_description_follows_its_fit_window():
+    """The report's first paragraph is the experiment's description: it names the run's own
+    window (it said 'fielded up to 2019 ... 2020-2022' whatever the settings)."""
+    cfg = compose("experiment=calibration", "calibration.fit_until=2021", "calibration.holdout_until=2022")
+    assert "fielded up to 2021, validated on the later waves up to 2022" in " ".join(str(cfg.description).split())

@@ -62,6 +62,7 @@ def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: 
     zero = mine[(mine["ci_low"] <= 0) & (mine["ci_high"] >= 0)]
     if len(zero):
         reading.append(f"{len(zero)} event(s) have an interval that includes 0.")
+    reading.append(NOISE_ONLY)
     unmoved = [c for c in clients if c not in moved]
     if unmoved:
         reading.append(f"No event moves the balance of {', '.join(unmoved)} (not shown): every "
@@ -73,6 +74,10 @@ def _event_section(cfg, ev: pd.DataFrame, clients: list[str], focus: str, reps: 
                    " ".join(reading))
 
 
+NOISE_ONLY = ("Each 95% CI is that of a mean paired effect over the replicates: it covers the model's noise at the "
+              "configured parameters, not parameter uncertainty or the model's error.")
+
+
 def _path_section(cfg, other: pd.DataFrame, clients: list[str], focus: str, reps: int, figs: Figures) -> Section:
     bname = BALANCE
     label = Labels(cfg).balance(axis_names(cfg)[focus])
@@ -80,7 +85,8 @@ def _path_section(cfg, other: pd.DataFrame, clients: list[str], focus: str, reps
                          f"effect on {label.replace(' alignment', '')}\n(share difference)", sharex=True)
     text = " ".join(
         f"{r.effect_of.replace('_', ' ')} changes {Labels(cfg).actor(r.client)}'s balance by {r.effect_mean:+.3f} "
-        f"(95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})." for r in other.itertuples() if r.client == focus)
+        f"(95% CI {r.ci_low:+.3f} to {r.ci_high:+.3f})." for r in other.itertuples() if r.client == focus) \
+        + " " + NOISE_ONLY
     return Section(f"Effect of the other paths on the {label}", img,
                    f"Mean paired effect (path minus {cfg.attribution.baseline}) on each client's {label} "
                    f"as of {cfg.attribution.outcome}, with 95% intervals, over {reps} replicates.", text)

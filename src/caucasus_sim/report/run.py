@@ -30,6 +30,26 @@ def _fmt(v: float) -> str:
     return f"{v:+.2f}"
 
 
+def spread_covers(cfg) -> str:
+    """What a run's bands and probabilities contain: the model's noise only (at the configured
+    parameters), or the posterior's parameters and the noise; never the model's own error."""
+    if str(cfg.get("posterior", "") or ""):
+        return (f"The bands and probabilities cover the parameters drawn from the posterior of "
+                f"{text(cfg.posterior)} and the model's noise; not the model's own error")
+    return ("The bands and probabilities cover only the model's noise (random events and attitude noise) at "
+            "the configured parameters, most of them assumptions (docs/odd.md, parameter table); they contain "
+            "no parameter uncertainty and no model error")
+
+
+CALIBRATION_VERDICT = {  # what the calibration found about each structure (docs/odd.md 7.22; README)
+    "v2": "the calibration (experiment=calibration) finds that the fitted Model v2 predicts the held-out 2020–2022 "
+          "survey waves and UN votes no better than carrying the last observation forward, and that its "
+          "parameters carry 42–76% of the variance of the end balances",
+    "v3": "no calibration has fitted Model v3 yet (docs/odd.md, section 1)",
+    "v1": "the calibration prefers the v2 structure to v1's (docs/odd.md 7.22)",
+}
+
+
 def _band(values: np.ndarray) -> str:
     q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
     return f"{_fmt(q50)} (90% band {_fmt(q05)} to {_fmt(q95)})"
@@ -82,7 +102,9 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
               "`event_counts.csv`" + (", `imports.csv`" if len(t["imports"]) else "")
               + "; configuration `config.yaml`; provenance `manifest.json`.",
               f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
-              "with every figure embedded."]
+              "with every figure embedded.",
+              f"- What the spread contains: {spread_covers(cfg).replace('The bands', 'the bands', 1)}; "
+              f"{CALIBRATION_VERDICT.get(str(cfg.model_version), CALIBRATION_VERDICT['v2'])}."]
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
 
 
@@ -139,6 +161,7 @@ def _balance_section(r: _Run) -> Section:
                           & (summary["patron"] == patron) & (summary["step"] == 0)]["q50"].iloc[0]
         lines.append(f"{_named(r, client)} starts at {_fmt(start_v)} on {r.start}; on {r.end} the median is "
                      + "; ".join(parts) + ".")
+    lines.append(spread_covers(r.cfg) + ".")
     caption = (f"Median (line) and 5–95% band over {r.replicates} replicates of each client's "
                f"{plots.metric_label(metric)} per path, one panel per client"
                + (" (each on its own axis: the share with the first patron minus the share with the second)"
@@ -202,7 +225,9 @@ def _distribution_section(r: _Run) -> Section:
                 reading.append(
                     f"{_named(r, client)}, {path.replace('_', ' ')} minus {base.replace('_', ' ')}: mean paired "
                     f"difference {diff.mean():+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
-        reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate.")
+        reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate; "
+                          "a 95% CI is that of the mean paired difference over the replicates.")
+        reading.append(spread_covers(r.cfg) + ".")
     else:
         reading.append(f"One path: {r.paths[0]}.")
     return Section(f"Distribution on {r.end}", img,
