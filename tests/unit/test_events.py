@@ -82,3 +82,17 @@ def test_unknown_event_id_in_a_path_is_an_error():
     cfg = compose("experiment=yekaterinburg_counterfactual", "paths.no_raid.remove=[yekaterinburg_rade]")
     with pytest.raises(ConfigError, match="yekaterinburg_rade"):
         path_events(cfg, "no_raid")
+
+
+def test_a_month_precision_event_acts_over_its_month_whatever_day_it_names():
+    from caucasus_sim.model.calendar import Calendar
+    from caucasus_sim.config.schema import ScenarioConfig
+    from helpers import typed
+
+    cal = Calendar.from_config(typed(ScenarioConfig, {"start": "2025-01-05", "end": "2025-12-31", "dt_days": 7}))
+    first, tenth = cal.event_steps(dt.date(2025, 10, 1), True), cal.event_steps(dt.date(2025, 10, 10), True)
+    assert tenth == first
+    steps = [t for t, _ in first]
+    assert cal.dates[steps[0] - 1] < dt.date(2025, 10, 1) <= cal.dates[steps[0]]  # the step holding 1 Oct
+    assert cal.dates[steps[-1] - 1] < dt.date(2025, 10, 31) <= cal.dates[steps[-1]]  # ... and 31 Oct
+    assert sum(share for _, share in first) == pytest.approx(1.0)

@@ -51,12 +51,14 @@ class Calendar:
     def event_steps(self, date: dt.date, month_only: bool) -> list[tuple[int, float]]:
         """The steps at which an event dated `date` acts, with the share of its magnitude at
         each: its step; or, for an event known only to the month (`month_only`), every step
-        whose interval (d[t-1], d[t]] meets that month, evenly. Steps after the last are left out."""
+        whose interval (d[t-1], d[t]] meets that month, evenly, from the month's first day
+        whatever day the date names (a month-precision event dated 10 Oct acts over October,
+        not from 12 Oct to 2 Nov). Steps after the last are left out."""
         if not month_only:
             t = self.step_of(date)
             return [(t, 1.0)] if t <= self.n_steps else []
         last = (date.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        first, end = self.step_of(date), self.step_of(last)
+        first, end = self.step_of(date.replace(day=1)), self.step_of(last)
         return [(t, 1.0 / (end - first + 1)) for t in range(first, end + 1) if t <= self.n_steps]
 
     def recorded_steps(self, record: str, outcome_steps: list[tuple[str, int]]) -> np.ndarray:
