@@ -20,9 +20,11 @@ def test_event_driven_paths_read_their_own_streams():
     assert has_own_streams(cfg)
     curated, imported = path_events(cfg, "curated"), path_events(cfg, "imported")
     assert len(curated) == 15 and all(e.attention_ratio is None for e in curated)
-    assert [e.id for e in imported] == ["gdelt2_2025-08-10_ARM_AZE_040", "gdelt2_2025-08-10_AZE_ARM_040",
-                                        "gdelt2_2025-08-10_AZE_ARM_057", "gdelt2_2025-08-10_AZE_WEST_040",
-                                        "gdelt2_2025-08-10_AZE_WEST_057"]
+    # each dated its records' own day (8 Aug 2025), not the end of its model step (10 Aug)
+    assert [e.id for e in imported] == ["gdelt2_2025-08-08_ARM_AZE_040", "gdelt2_2025-08-08_AZE_ARM_040",
+                                        "gdelt2_2025-08-08_AZE_ARM_057", "gdelt2_2025-08-08_AZE_WEST_040",
+                                        "gdelt2_2025-08-08_AZE_WEST_057"]
+    assert {e.date for e in imported} == {dt.date(2025, 8, 8)}
     (row,) = imported_timelines(cfg)
     assert (row["path"], row["key"], row["events"], row["acting"]) == ("imported", "paths.imported.timeline", 5, 0)
     (line,) = import_notices(cfg)

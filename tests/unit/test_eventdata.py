@@ -81,7 +81,7 @@ def test_real_gdelt_sample_imports_with_the_expected_events(actors):
     # AZE -> WEST 057 was reported twice (two articles): one occurrence of two sources
     assert got == {("ARM", "AZE", "040"): 1.0, ("AZE", "ARM", "040"): 0.5, ("AZE", "ARM", "057"): 0.5,
                    ("AZE", "WEST", "040"): 1 / 3, ("AZE", "WEST", "057"): 2 / 3}
-    assert {e.date for e in imported.events} == {dt.date(2025, 8, 10)}  # the end of the step holding 8 Aug
+    assert {e.date for e in imported.events} == {dt.date(2025, 8, 8)}  # the records' own day (its step ends 10 Aug)
     # one period is its own baseline: every ratio is 1, and at the default threshold nothing acts
     assert all(e.attention_ratio == 1.0 for e in imported.events) and imported.acting(0.5, 1.0) == 0
     every = import_export([str(SAMPLE)], "gdelt2", actors, PERIODS, root_only=False).summary
@@ -140,9 +140,9 @@ def test_icews_file_row_by_row(actors):
     assert kept[1].source_code == "Ilham Aliyev" and kept[2].source is None
     assert [r.cameo for r in kept if r.line in (5, 7)] == ["055", "042"]
     imported = import_rows(rows, "icews", actors, PERIODS)
-    assert {(e.source, e.target, e.cameo, e.date) for e in imported.events} == {
-        ("AZE", "RUS", "100", dt.date(2024, 12, 29)), ("AZE", "RUS", "111", dt.date(2024, 12, 29)),
-        ("RUS", "AZE", "055", dt.date(2024, 12, 29)), ("RUS", "AZE", "042", dt.date(2024, 12, 29))}
+    assert {(e.source, e.target, e.cameo, e.date) for e in imported.events} == {  # each on its records' own day
+        ("AZE", "RUS", "100", dt.date(2024, 12, 27)), ("AZE", "RUS", "111", dt.date(2024, 12, 27)),
+        ("RUS", "AZE", "055", dt.date(2024, 12, 28)), ("RUS", "AZE", "042", dt.date(2024, 12, 29))}
 
 
 # ------------------------------------------------------------------ PLOVER / POLECAT

@@ -32,7 +32,8 @@ from .readers import FORMAT_NAMES
 @dataclass(frozen=True)
 class ImportedEvent:
     """A model event from an export: the dyad's occurrences of one CAMEO code in one
-    period, dated the period's last day."""
+    period, dated the day of its last record (a day of the period, so it acts at the period's
+    step; its description gives the first and last day)."""
 
     id: str
     date: dt.date
@@ -79,12 +80,11 @@ def aggregate(occurrences: list[Occurrence], volume: dict[int, int], periods: Pe
         q = quad_class(code)
         sources = sum(o.sources for o in occ)
         ratio = share[(k, s, t, q)] / baseline[(s, t, q)]
-        end = periods.end(k)
         first, last = min(o.day for o in occ), max(o.day for o in occ)
         when = f"{first}" if first == last else f"{first} to {last}"
         best = max(occ, key=lambda o: o.best)
-        events.append(ImportedEvent(
-            id=f"{fmt}_{end}_{s}_{t}_{code}", date=end, source=s, target=t, cameo=code,
+        events.append(ImportedEvent(  # dated its last record's own day: in period k, so it acts at step k
+            id=f"{fmt}_{last}_{s}_{t}_{code}", date=last, source=s, target=t, cameo=code,
             magnitude=sources / weight[(k, s, t, q)], attention_ratio=ratio,
             description=(f"{FORMAT_NAMES[fmt]} {when}: {sum(o.records for o in occ)} record(s), {sources} "
                          f"source(s); {q} {s}->{t}, attention ratio {ratio:.3g}"),
