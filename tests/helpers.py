@@ -4,15 +4,19 @@ overrides), shrunk for speed, and edit the typed parts the command line cannot a
 from __future__ import annotations
 
 import functools
+import json
 import pickle
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from unittest import mock
 
 from omegaconf import OmegaConf, open_dict
 
 from caucasus_sim import load_config
+from caucasus_sim.cli import main as cli_main
 from caucasus_sim.config.schema import EventConfig, PathConfig
 
 # Model v2 on the 2024-2025 timeline: 43 weekly steps to the end of September 2025, not the
@@ -92,3 +96,29 @@ def v3_events(events: list[dict], *overrides: str, end: str = "2014-12-31"):
     )
     set_paths(cfg, {"one": {}})
     return set_events(cfg, [dict({"magnitude": 1.0}, **e) for e in events])
+
+
+def fuzz_outcome(args: list[str], capsys) -> None:
+    """The command's own entry point on `args`: a success (warnings only), or exit status 2
+    with one line; never a traceback; after a failure no results folder, complete or partial;
+    after a success every file the manifest lists."""
+    root = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    try:
+        proc = run_main(cli_main, "caucasus-sim", [*args, f"output_root={root / 'results'}"], capsys)
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, (args, proc.stderr)
+        runs = [p for p in (root / "results").glob("*/*")] if (root / "results").is_dir() else []
+        if proc.returncode != 0:
+            assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
+            assert len(lines) == 1 and lines[0].startswith("caucasus-sim: error: "), (args, proc.stderr)
+            complete = [p.parent for p in root.rglob("manifest.json") if "points" not in p.parts]
+            assert complete == [], (args, complete)
+            assert [p for p in runs if p.name.endswith(".partial")] == [], (args, runs)
+        else:
+            assert all(line.startswith("caucasus-sim: warning: ") for line in lines), (args, proc.stderr)
+            for folder in (p for p in runs if (p / "manifest.json").is_file()):
+                manifest = json.loads((folder / "manifest.json").read_text())
+                assert all((folder / name).is_file() for name in manifest["files"]), (args, folder)
+            assert [p for p in runs if not (p / "manifest.json").is_file()] == [], (args, runs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

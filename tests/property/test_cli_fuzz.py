@@ -8,17 +8,13 @@ stop), so that hundreds fit in the suite's time; a smaller set runs for real, sh
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from helpers import compose, run_main
+from helpers import compose
+from helpers import fuzz_outcome as outcome
 from omegaconf import DictConfig, ListConfig
 
-from caucasus_sim.cli import main as cli_main
 
 SHRUNK = ["scenario=history_2024_2025", "replicates=2", "scenario.end=2025-08-31", "progress=off", "figure_formats=[svg]",
           "limits.memory_gb=1", "limits.disk_gb=0.2"]
@@ -71,23 +67,6 @@ def render(value) -> str:
 OVERRIDES = st.lists(st.tuples(st.sampled_from(["", "", "", "+", "++", "~"]), st.sampled_from(KEYS), VALUES),
                      min_size=1, max_size=3).map(
     lambda items: [f"~{k}" if p == "~" else f"{p}{k}={render(v)}" for p, k, v in items])
-
-
-def outcome(args: list[str], capsys) -> None:
-    root = Path(tempfile.mkdtemp(prefix="fuzz-"))
-    try:
-        proc = run_main(cli_main, "caucasus-sim", [*args, f"output_root={root / 'results'}"], capsys)
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout, (args, proc.stderr)
-        if proc.returncode != 0:
-            assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
-            assert len(lines) == 1 and lines[0].startswith("caucasus-sim: error: "), (args, proc.stderr)
-            complete = [p.parent for p in root.rglob("manifest.json") if "points" not in p.parts]
-            assert complete == [], (args, complete)
-        else:
-            assert all(line.startswith("caucasus-sim: warning: ") for line in lines), (args, proc.stderr)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 CHECKED_EXAMPLES, SHARDS = 300, 3  # shards with seeds of their own, so that test workers share them

@@ -16,6 +16,9 @@ from .cameo import check_cameo
 from .errors import ConfigError, unknown_key
 from .schema import CHANNELS, EVENT_COUNTS, FIGURE_FORMATS, PRECISIONS, PROGRESS_MODES, ROLES, TIMELINE_FORMATS
 
+# an event's magnitude multiplies its effect (1: one typical event); past this, attitudes sit
+# at their bounds and grievance overflows: a typo (1e5 for 1.5), not an event
+MAX_MAGNITUDE = 100.0
 PARAMS_AT_LEAST_0 = ("attitude_step", "tie_step", "grievance_gain", "grievance_drag",
                      "effect_noise_sd", "attitude_noise_sd", "anchor_drift_per_year", "goodwill_gain",
                      "goodwill_lift", "capability_exponent", "diaspora_size_exponent")
@@ -349,7 +352,7 @@ def check_event_config(ev, names: list[str], where: str) -> None:
     check_one_of(ev.source, names, f"{where}.source")
     check_one_of(ev.target, names, f"{where}.target")
     check_cameo(ev.cameo, f"{where}.cameo")
-    check_range(ev.magnitude, 0.0, None, f"{where}.magnitude")
+    check_range(ev.magnitude, 0.0, MAX_MAGNITUDE, f"{where}.magnitude")
     if ev.goldstein is not None:
         check_range(ev.goldstein, -10.0, 10.0, f"{where}.goldstein")
     check_channels(ev.channels, f"{where}.channels")

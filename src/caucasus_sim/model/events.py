@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import itertools
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from ..config import CHANNELS, ConfigError, actor_names, cameo_table, check_cameo, parse_date
-from ..config.checks import check_range
+from ..config.checks import MAX_MAGNITUDE, check_range
 from ..eventdata import FORMAT_NAMES, attention_magnitude, configured_import
 from .calendar import Calendar
 from .streams import stream_id
@@ -123,6 +124,8 @@ class Catalog:
         plain = OmegaConf.to_container(entries) if isinstance(entries, DictConfig) else dict(entries)
         self._entries = {str(k): (OmegaConf.to_container(v) if isinstance(v, DictConfig) else dict(v))
                          for k, v in plain.items()}
+        self.fingerprint = repr(sorted(self._entries.items()))  # equal catalogs resolve codes alike
+        self._resolved: dict[tuple, EventType] = {}
 
     def _lookup(self, code: str, field: str):
         for n in range(len(code), 1, -1):
@@ -132,7 +135,13 @@ class Catalog:
         return None
 
     def resolve(self, cameo: str, goldstein=None, channels=None) -> EventType:
-        cameo = str(cameo)
+        key = (str(cameo), goldstein, tuple(channels) if channels else None)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(str(cameo), goldstein, channels)
+        return found
+
+    def _resolve(self, cameo: str, goldstein=None, channels=None) -> EventType:
         check_cameo(cameo, "event")
         g = self._lookup(cameo, "goldstein")
         if g is None:
@@ -184,7 +193,19 @@ def read_timeline(spec: str, actors: list[str], catalog: Catalog, what: str = "s
     the header are accepted; an `id` given twice is refused, naming both lines; rows without
     an id get one from their date, dyad and code (`_2`, `_3`, ... for repeats of the same)."""
     _, res = _timeline_path(spec, what)
-    with io.StringIO(_decoded(res.read_bytes(), spec, what), newline="") as fh:
+    raw = res.read_bytes()
+    key = (hashlib.sha256(raw).hexdigest(), spec, what, tuple(actors), catalog.fingerprint)
+    if key not in _READ:  # a run reads a timeline for each path, check and branch: parse it once
+        _READ.clear()  # keep one: a long session reading many files holds only the last
+        _READ[key] = _parse_timeline(raw, spec, actors, catalog, what)
+    return list(_READ[key])
+
+
+_READ: dict[tuple, list[Event]] = {}
+
+
+def _parse_timeline(raw: bytes, spec: str, actors: list[str], catalog: Catalog, what: str) -> list[Event]:
+    with io.StringIO(_decoded(raw, spec, what), newline="") as fh:
         first, comments = fh.readline(), 0
         while first.startswith("#"):  # a provenance header (caucasus-sim-events import writes one)
             first, comments = fh.readline(), comments + 1
@@ -229,7 +250,7 @@ def _timeline_event(row: dict, where: str, actors: list[str], catalog: Catalog) 
             raise ConfigError(f"{where}: unknown actor {row[col]!r} in {col}; expected one of {', '.join(actors)}")
     check_cameo(row["cameo"], f"{where}: cameo")
     goldstein = _number(row.get("goldstein", ""), where, "goldstein", -10.0, 10.0)
-    magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, None)
+    magnitude = _number(row.get("magnitude", ""), where, "magnitude", 0.0, MAX_MAGNITUDE)
     attention_ratio = _number(row.get("attention_ratio", ""), where, "attention_ratio", 0.0, None)
     if attention_ratio == 0.0:
         raise ConfigError(f"{where}: attention_ratio 0 is out of range; allowed > 0 (or empty: a curated event)")
@@ -399,14 +420,16 @@ def path_events(cfg, path_name: str) -> list[Event]:
     events = timeline_events(cfg, path_name, catalog)
     events += [event_from_config(ev, catalog, "scenario") for ev in cfg.scenario.events]
     path = cfg.paths[path_name]
-    ids = [e.id for e in events]
-    for eid in list(path.remove) + list(path.move):
+    removed, moved = set(path.remove), dict(path.move)  # plain: read once per event below
+    ids = {e.id for e in events}
+    for eid in list(path.remove) + list(moved):
         if eid not in ids:
             raise ConfigError(
-                f"paths.{path_name}: no event with id {eid!r}; known ids: {', '.join(ids)}"
+                f"paths.{path_name}: no event with id {eid!r}; known ids: {', '.join(e.id for e in events[:20])}"
+                + (f" and {len(events) - 20} more" if len(events) > 20 else "")
             )
-    events = [e for e in events if e.id not in set(path.remove)]
-    for eid, when in path.move.items():
+    events = [e for e in events if e.id not in removed]
+    for eid, when in moved.items():
         new = parse_date(when, f"paths.{path_name}.move.{eid}")
         events = [
             Event(**{**e.__dict__, "date": new}) if e.id == eid else e for e in events

@@ -13,9 +13,11 @@ SQRT3_2 = np.sqrt(3.0) / 2.0
 
 
 def simplex_xy(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shares (n, 3) with corners (left, right, top) -> x, y in the unit triangle."""
+    """Shares (n, 3) with corners (left, right, top) -> x, y in the unit triangle; NaN where
+    the three shares are all 0 (the client holds back from every patron: no point)."""
     s = np.asarray(shares, dtype=float)
-    s = s / s.sum(axis=-1, keepdims=True)
+    total = s.sum(axis=-1, keepdims=True)
+    s = np.divide(s, total, out=np.full_like(s, np.nan), where=total > 0)
     return s[..., 1] + 0.5 * s[..., 2], SQRT3_2 * s[..., 2]
 
 
@@ -96,7 +98,8 @@ def plot_alignment_simplex(summary: pd.DataFrame, client: str, corners: list[str
     from which decisions act) and a dot at each date of `marks` (the last step on or before
     each). The marker artists carry legend labels (the dates, or `marks_label` and
     `branch_label`). Grid lines of equal share are tinted by patron and
-    labelled at the edges. The three medians of a step are renormalised to sum to 1."""
+    labelled at the edges. The three medians of a step are renormalised to sum to 1; a step
+    whose three medians are all 0 has no point (the line breaks there)."""
     ax = ax or plt.gca()
     if len(corners) != 3:
         raise ValueError(f"a simplex needs three patrons; got {len(corners)}: {', '.join(corners)}")
@@ -109,8 +112,10 @@ def plot_alignment_simplex(summary: pd.DataFrame, client: str, corners: list[str
         lines[path] = (wide.index, *simplex_xy(wide.to_numpy()))
     xs = np.concatenate([v[1] for v in lines.values()])
     ys = np.concatenate([v[2] for v in lines.values()])
-    half = max(xs.max() - xs.min(), ys.max() - ys.min(), min_extent) * 0.62
-    cx, cy = (xs.max() + xs.min()) / 2, (ys.max() + ys.min()) / 2
+    if np.all(np.isnan(xs)):  # no step with any share: the whole triangle, with no line on it
+        xs, ys = np.array([0.0, 1.0]), np.array([0.0, SQRT3_2])
+    half = max(np.nanmax(xs) - np.nanmin(xs), np.nanmax(ys) - np.nanmin(ys), min_extent) * 0.62
+    cx, cy = (np.nanmax(xs) + np.nanmin(xs)) / 2, (np.nanmax(ys) + np.nanmin(ys)) / 2
     ax.set_xlim(cx - half, cx + half)
     ax.set_ylim(cy - half, cy + half)
     ax.set_aspect("equal", adjustable="box")

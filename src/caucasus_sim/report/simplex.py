@@ -65,7 +65,9 @@ def simplex_section(summary: pd.DataFrame, cfg, figs: Figures, replicates: int, 
           "at the panel's edge. Circle: start; "
         + (f"diamond: the last step before decisions act ({cfg.scenario.decisions_from}); " if branch is not None else "")
         + "dots: the last step of each year; squares: the end. The three medians of a step are renormalised to "
-          f"sum to 1 (before, their sums lay between {sums.min():.3f} and {sums.max():.3f}).")
+          f"sum to 1 (before, their sums lay between {sums.min():.3f} and {sums.max():.3f}): the share of the "
+          "outside option, holding back from every patron (drawn as 'none' with the shares by patron), is left out "
+          "here, and a step whose three medians are all 0 has no point.")
     return Section(title, img, caption, " ".join(reading))
 
 
