@@ -41,6 +41,7 @@ def browser():
                 "--window-size=1280,900"):
         options.add_argument(arg)
     options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for failed loads
     chrome = webdriver.Chrome(service=webdriver.ChromeService(driver), options=options)
     yield chrome
     chrome.quit()

@@ -1,7 +1,8 @@
 """The browser explorer (`caucasus-sim-explore`): a Mesa SolaraViz page of the model.
 
-Controls in the sidebar (set, then Reset): the path, the replicates, the intensities of
-the patrons' strategies, the key parameters of Model v2's mechanisms, toggles that remove
+Controls in the sidebar (set, then Reset; closed at first on a phone, every slider showing
+its value): the path, the replicates, the intensities of the patrons' strategies, the key
+parameters of Model v2's mechanisms, toggles that remove
 recorded events and a slider that moves the Yekaterinburg raid. Step advances a batch of
 steps (the "Render Interval"), Play runs in a thread, so the page never waits on the
 model. The charts: each client's balance (median and 5-95% band over the replicates, from
@@ -15,9 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import html
+
+import ipyvue
 import numpy as np
 import pandas as pd
 import solara
+import traitlets
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -122,6 +127,10 @@ def _simplex_and_ties_figure(model: CaucasusModel, labels: Labels) -> Figure:
 CSS = """
 .caucasus-charts img { max-width: 100%; height: auto; }
 .caucasus-date { font-size: 1.1rem; margin: 0.4rem 0; }
+/* every slider shows its value, not only while it is dragged */
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%) rotate(45deg) !important; }
+.v-slider { margin-top: 22px; }
 """
 
 
@@ -133,17 +142,40 @@ def Charts(model: CaucasusModel) -> None:
     solara.Style(CSS)
     with solara.Column(classes=["caucasus-charts"]):
         now = model.reported()
-        solara.Markdown(f"**{model.path.replace('_', ' ')} path, {model.R} replicates — step {model.steps} of "
-                        f"{model.n_steps}, {plots.day(model.dates[model.steps])}**", style={"font-size": "1.05rem"})
+        # plain HTML, not solara.Markdown: Markdown loads KaTeX, which solara-assets does not ship (404s)
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(
+            f"{model.path.replace('_', ' ')} path, {model.R} replicates — step {model.steps} of {model.n_steps}, "
+            f"{plots.day(model.dates[model.steps])}"), style={"font-size": "1.05rem", "font-weight": "bold"})
         if model.axes:
-            solara.Markdown("Median balance: " + "; ".join(f"{labels.actor(c)} {now[f'balance_{c}_q50']:+.3f}"
-                                                           for c in model.clients))
+            solara.HTML(tag="div", unsafe_innerHTML=html.escape(
+                "Median balance: " + "; ".join(f"{labels.actor(c)} {now[f'balance_{c}_q50']:+.3f}"
+                                               for c in model.clients)))
         with solara.ColumnsResponsive(default=12, large=6):
             solara.FigureMatplotlib(_balance_figure(model, labels), format="png", dpi=110)
             solara.FigureMatplotlib(_simplex_and_ties_figure(model, labels), format="png", dpi=110)
 
 
 model = solara.reactive(None)  # this browser session's model, built on first view (SolaraViz resets it)
+narrow = solara.reactive(False)  # this browser's window is a phone's (below Vuetify's 960-px break point)
+
+
+class WindowWidth(ipyvue.VueTemplate):
+    """Tells the server, once the page is shown, whether the window is narrower than the
+    width at which the side panel overlays the page (Vuetify's mobile break point)."""
+
+    template = traitlets.Unicode("""
+        <template><span></span></template>
+        <script>
+        module.exports = {mounted() { this.narrow = window.innerWidth < 960; }}
+        </script>""").tag(sync=True)
+    narrow = traitlets.Bool(False).tag(sync=True)
+
+
+@solara.component
+def Layout(children=[]) -> None:  # noqa: B006 - Solara's layout signature
+    """Solara's app layout, with the side panel closed on a phone: there it would cover the
+    charts and the button that closes it."""
+    solara.AppLayout(children=children, sidebar_open=not narrow.value)
 
 
 @solara.component
@@ -152,4 +184,5 @@ def Page() -> None:
         model.value = ExplorerModel(**{k: v["value"] if isinstance(v, dict) else v for k, v in MODEL_PARAMS.items()})
     SolaraViz(model, components=[], model_params=MODEL_PARAMS, name="caucasus-sim explorer",
               render_interval=STEPS_PER_CLICK, play_interval=50)
+    WindowWidth.element(on_narrow=narrow.set)
     Charts(model.value)

@@ -123,3 +123,29 @@ def test_the_explorer_loads_steps_reacts_to_a_slider_and_fits_a_phone(browser, e
     # the slider did not change the plotted balance, if this times out
     wait_for(browser, lambda: balance_of(browser) not in (None, start), "a balance other than the first model's", timeout=30)
     wait_for(browser, lambda: chart_shows(browser), "the new model's chart")
+
+
+def test_on_a_phone_the_first_load_shows_the_charts_and_the_menu_and_loads_every_file(browser, explorer, tmp_path):
+    """At 390 px from the first load (not a desktop window shrunk): the side panel is closed,
+    so the menu button and the charts are not covered; the sliders show their values once
+    the panel is opened; and the console reports no file that failed to load (KaTeX once)."""
+    browser.set_window_size(390, 844)
+    browser.get(explorer)
+    wait_for(browser, lambda: "step 0 of" in status(browser) and chart_shows(browser), "the explorer's charts")
+    drawer_closed = """const n = document.querySelector('.v-navigation-drawer');
+        return n !== null && n.getBoundingClientRect().right <= 0;"""
+    wait_for(browser, lambda: browser.execute_script(drawer_closed), "the side panel closed on a phone", timeout=30)
+    uncovered = browser.execute_script("""
+        const targets = [...document.querySelectorAll('.caucasus-charts img'), document.querySelector('header button')];
+        return targets.every(t => { const r = t.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 20));
+            return hit !== null && (t === hit || t.contains(hit)); });""")
+    assert uncovered, "the side panel, or something else, covers a chart or the menu button"
+    browser.save_screenshot(str(tmp_path / "explorer_phone_first_load.png"))
+    browser.execute_script("document.querySelector('header button').click()")  # the menu button: the panel opens
+    wait_for(browser, lambda: not browser.execute_script(drawer_closed), "the side panel opened", timeout=30)
+    labels = browser.find_elements("css selector", ".v-slider__thumb-label")
+    wait_for(browser, lambda: any(label.is_displayed() and label.text.strip() for label in labels),
+             "the sliders' values", timeout=30)
+    failed = [e["message"] for e in browser.get_log("browser") if "Failed to load resource" in e["message"]]
+    assert failed == []
