@@ -57,7 +57,7 @@ def test_keys_added_with_plus_must_exist_in_the_schema(tmp_path, capsys, args, n
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["scenario.end=2200-01-01", "limits.memory_gb=8"], "9,756 steps needs about"),
+    (["scenario.end=2200-01-01", "limits.memory_gb=4"], "9,756 steps needs about"),
     (["replicates=100000000"], "100,000,000 replicates"),
     (["experiment=strategy_sweep", "replicates=1000000"], "more than the"),
     (["experiment=sensitivity", "replicates=5000000"], "more than the"),

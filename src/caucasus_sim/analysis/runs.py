@@ -16,8 +16,9 @@ from ..model.events import imported_timelines
 from ..outputs import BALANCE, RUN_FILES, Bundle, axis_names
 from ..outputs.tables import IMPORTS_FILE
 from ..outputs.tables import combine_tables, path_tables
-from ..outputs.preflight import (BASE_MEMORY, EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES,
-                                 TRAJECTORY_ROW_BYTES, Cost, decided_events, model_bytes, shape_of)
+from ..outputs.preflight import (EVENT_ROW_BYTES, OUTCOME_ROW_BYTES, REPORT_BYTES, RUN_BASE_MEMORY,
+                                 RUN_RECORD_OVERHEAD, RUN_REPLICATE_BYTES, TRAJECTORY_ROW_BYTES, Cost,
+                                 decided_events, record_bytes, shape_of)
 from .matching import posterior_keys
 from .points import numeric_value
 from .progress import progress_bar
@@ -176,8 +177,8 @@ def cost(cfg, plan=None) -> Cost:
     stored = paths * R * C * P * (steps // stride + 2) if stride else 0
     events = decided_events(cfg) * R
     models = 2 if common_steps(cfg) else 1  # the common history's model and a path's
-    memory = (BASE_MEMORY + models * model_bytes(R, steps + 1, C, P) + stored * TRAJECTORY_ROW_BYTES["memory"]
-              + events * EVENT_ROW_BYTES["memory"])
+    memory = (RUN_BASE_MEMORY + models * record_bytes(R, steps + 1, C, P, overhead=RUN_RECORD_OVERHEAD)
+              + R * RUN_REPLICATE_BYTES + stored * TRAJECTORY_ROW_BYTES["memory"])
     disk = (REPORT_BYTES + stored * TRAJECTORY_ROW_BYTES[str(cfg.store.trajectory_precision)]
             + paths * R * C * outcomes * OUTCOME_ROW_BYTES["csv"] + paths * (steps + 1) * C * (5 * P + 1) * 100
             + events * EVENT_ROW_BYTES["parquet"])

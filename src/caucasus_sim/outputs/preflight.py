@@ -32,6 +32,14 @@ TRAJECTORY_ROW_BYTES = {"memory": 100, "float32": 17, "float64": 30}  # in memor
 OUTCOME_ROW_BYTES = {"csv": 120, "parquet": 25, "memory": 120}
 EVENT_ROW_BYTES = {"memory": 250, "parquet": 2}  # a decided event of one replicate: its log entry and table row
 REPORT_BYTES = 6e6  # figures in three formats and report.html
+# a plain run (analysis/runs.py), fitted by least squares to the peak RSS of the default
+# experiment at 250, 1,000 and 4,000 replicates and at 834, 1,716 and 9,756 steps (0.55 to
+# 9.9 GB; the fit is within 0.87-1.07x of each): the interpreter and libraries, the records
+# of the trunk and a path with what is held beside them, and per replicate the event log
+# and the tables
+RUN_BASE_MEMORY = 230e6
+RUN_RECORD_OVERHEAD = 1.2
+RUN_REPLICATE_BYTES = 177e3
 
 
 @dataclass
@@ -68,9 +76,9 @@ def decided_events(cfg) -> float:
     return 1.5 * sum(per_path + rate(p.strategies) * (years - before) for p in cfg.paths.values())
 
 
-def record_bytes(rows: int, steps: int, clients: int, patrons: int) -> float:
+def record_bytes(rows: int, steps: int, clients: int, patrons: int, overhead: float = RECORD_OVERHEAD) -> float:
     """Memory of the per-step records of one model: `rows` batch rows, `steps` recorded steps."""
-    return len(RECORDS) * steps * rows * clients * patrons * 8 * RECORD_OVERHEAD
+    return len(RECORDS) * steps * rows * clients * patrons * 8 * overhead
 
 
 def model_bytes(rows: int, steps: int, clients: int, patrons: int) -> float:
