@@ -16,14 +16,15 @@ MAX_LISTED = 30  # scheduled events listed in the report's table (all are in eve
 
 
 def scheduled_table(events: pd.DataFrame) -> str:
-    """The scheduled events as a table: date, event, dyad, CAMEO code, Goldstein weight and
-    description (from the timeline file, shown as text)."""
+    """The scheduled events as a compact table that fits a phone: date, event id, dyad (codes),
+    CAMEO code and Goldstein weight; their descriptions and citations are in `events.parquet`
+    and the timeline file."""
     sched = events[~events["origin"].isin(["strategy", "reaction"])].drop_duplicates("id").sort_values(["date", "id"])
-    rows = [[plots.day(r.date), text(r.id), f"{text(r.source)} → {text(r.target)}", text(r.cameo),
-             f"{r.goldstein:+.1f}", text(r.description)] for r in sched.head(MAX_LISTED).itertuples()]
-    more = (f"\n\n{len(sched) - MAX_LISTED} more scheduled events are in `events.parquet`."
-            if len(sched) > MAX_LISTED else "")
-    return table(["date", "event", "source → target", "CAMEO", "Goldstein", "description"], rows) + more
+    rows = [[plots.day(r.date), text(r.id), f"{text(r.source)}→{text(r.target)}", text(r.cameo),
+             f"{r.goldstein:+.1f}"] for r in sched.head(MAX_LISTED).itertuples()]
+    more = (f" {len(sched) - MAX_LISTED} more scheduled events are there too." if len(sched) > MAX_LISTED else "")
+    return (table(["date", "event", "dyad", "CAMEO", "g"], rows)
+            + "\n\nEach event's description and citation are in `events.parquet` (and the timeline file)." + more)
 
 
 def event_section(counts: pd.DataFrame, events: pd.DataFrame, paths: list[str], figs: Figures,

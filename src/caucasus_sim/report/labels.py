@@ -19,6 +19,12 @@ class Labels:
     def actor(self, code) -> str:
         return self.names.get(str(code), str(code))
 
+    def proper(self, words: str) -> str:
+        """An action's words with the names of the states in them capitalised as names:
+        "turkey visit" -> "Turkey visit", "russia house" -> "Russia house"."""
+        names = {n.lower(): n for n in self.names.values() if " " not in n}
+        return " ".join(names.get(w.lower(), w) for w in words.split(" "))
+
     def axis(self, axis: str) -> str:
         """A balance axis "TUR-RUS" as "Turkey–Russia"."""
         return "–".join(self.actor(p) for p in str(axis).split("-"))
@@ -32,7 +38,7 @@ class Labels:
         or "Azerbaijan replies: reduce relations"; a scheduled event by its id in words."""
         parts = str(event_id).split(":")
         if origin == "strategy" and len(parts) == 2:
-            return f"{self.actor(parts[0])}: {parts[1].replace('_', ' ')}"
+            return f"{self.actor(parts[0])}: {self.proper(parts[1].replace('_', ' '))}"
         if origin == "reaction" and len(parts) == 3:
             what = cameo_table().get(parts[2], ("",))[0].removesuffix(", not specified below") or f"CAMEO {parts[2]}"
             reply = "replies to cooperation" if parts[1].startswith("cooperative") else "replies"
