@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+from matplotlib.colors import BoundaryNorm
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -42,13 +44,17 @@ def plot_weekly_by_dyad(events: pd.DataFrame, ax=None, top: int = MAX_DYADS):
     edges = np.append(weeks, weeks[-1] + pd.Timedelta(days=7))
     values = table.to_numpy()
     top_value = max(1, int(values[:len(shown)].max()))  # the row of other dyads saturates, not the named ones
+    over = bool(values.max() > top_value)
+    # counts: one shade per whole number of events, 0 .. top_value (and one for more, if the other row has more)
+    cmap = plt.get_cmap("Greys").resampled(top_value + 1 + over)
+    norm = BoundaryNorm(np.arange(-0.5, top_value + 1.0), cmap.N, extend="max" if over else "neither")
     # rasterized: in SVG and PDF the ~6,000 cells of a decade are one embedded image, not a path each
-    mesh = ax.pcolormesh(edges, np.arange(len(rows) + 1), values, cmap="Greys", shading="flat", vmin=0,
-                         vmax=top_value, edgecolors="none", rasterized=True)
+    mesh = ax.pcolormesh(edges, np.arange(len(rows) + 1), values, cmap=cmap, norm=norm, shading="flat",
+                         edgecolors="none", rasterized=True)
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows)
     ax.set_ylim(len(rows), 0)
-    ax.figure.colorbar(mesh, ax=ax, label="events per week", pad=0.02, fraction=0.05,
-                       extend="max" if values.max() > top_value else "neither")
+    bar = ax.figure.colorbar(mesh, ax=ax, label="events per week", pad=0.02, fraction=0.05)
+    bar.set_ticks(MaxNLocator(nbins=min(top_value, 6), integer=True).tick_values(0, top_value))
     date_axis(ax)
     return ax
 
@@ -105,7 +111,7 @@ def plot_effect_by_dyad(effects: pd.DataFrame, paths: list[str], ax=None):
                 color=color_of(path, PATH_COLORS, paths), label=path.replace("_", " "))
     ax.axvline(0.0, color="0.3", linewidth=0.6)
     ax.set_yticks(np.arange(len(dyads)), dyads)
-    ax.set_xlabel("summed signed effect, Σ g/10 · magnitude")
+    ax.set_xlabel("summed signed effect\n(Σ g/10 · magnitude)")  # two lines: one was clipped at a column's width
     ax.legend(title="path", frameon=False, loc="best")
     ax.grid(axis="x", alpha=0.3, linewidth=0.5)
     return ax

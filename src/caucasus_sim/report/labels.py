@@ -20,9 +20,10 @@ class Labels:
         return self.names.get(str(code), str(code))
 
     def proper(self, words: str) -> str:
-        """An action's words with the names of the states in them capitalised as names:
-        "turkey visit" -> "Turkey visit", "russia house" -> "Russia house"."""
+        """An action's words with the states in them written as names: "turkey visit" ->
+        "Turkey visit", "west visit" -> "EU and US visit"."""
         names = {n.lower(): n for n in self.names.values() if " " not in n}
+        names.update({c.lower(): n for c, n in self.names.items() if "_" not in c})  # "west" -> "EU and US"
         return " ".join(names.get(w.lower(), w) for w in words.split(" "))
 
     def axis(self, axis: str) -> str:

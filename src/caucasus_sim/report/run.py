@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
@@ -70,7 +71,8 @@ class _Run:
         self.axes = axis_names(self.cfg)  # each client's balance axis, or None
         self.clients = in_order(self.summary["client"])
         self.paths = in_order(self.summary["path"])
-        self.start, self.end = plots.day(self.summary["date"].min()), plots.day(self.summary["date"].max())
+        self.start_date, self.end_date = pd.Timestamp(self.summary["date"].min()), pd.Timestamp(self.summary["date"].max())
+        self.start, self.end = plots.day(self.start_date), plots.day(self.end_date)
         self.labels = Labels(self.cfg)
         self.end_rows = self.outcomes[self.outcomes["outcome"] == "end"]
         self.decided = bool(self.events["origin"].isin(["strategy", "reaction"]).any())
@@ -182,7 +184,9 @@ def _share_section(r: _Run) -> Section:
         for j, path in enumerate(paths):
             ax = axes[i][j]
             plots.plot_share_by_patron(summary, client, path, ax=ax)
-            plots.date_axis(ax, maxticks=4)
+            plots.date_axis(ax, maxticks=5)  # 2013-2028: 2015, 2020, 2025 (at 4 the rule took 10 years: one tick)
+            if (r.end_date - r.start_date).days > 3 * 365:  # years in a narrow panel: '15 '20 '25 (2015 2020 ran together)
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("’%y"))
             ax.set_title(path.replace("_", " ") if i == 0 else "")
             ax.set_ylabel(r.labels.actor(client) if j == 0 else "")
             ax.set_xlabel("")

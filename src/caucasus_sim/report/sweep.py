@@ -82,7 +82,7 @@ def _heatmap_section(s: _Sweep, stat: str) -> Section:
     """A statistic of the end balance per cell of a two-axis grid, one panel per path."""
     x, y = s.axes
     title, bar = {"p_positive": (f"P({s.label} > 0)", f"P({s.label} > 0)"),
-                  "q50": (f"Median {s.label}", f"median {s.label} (−1 to 1)")}[stat]
+                  "q50": (f"Median {s.label}", f"median {s.label}\n(−1 to 1)")}[stat]  # two lines: one was clipped
     fig, axs = subplots(plots.SINGLE_COLUMN, 0.4 + 2.5 * len(s.paths), len(s.paths), 1, squeeze=False)
     for ax, path in zip(axs[:, 0], s.paths):
         plots.plot_sweep_heatmap(s.end[s.end["path"] == path], x, y, stat, ax=ax,
