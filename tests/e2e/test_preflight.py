@@ -128,10 +128,11 @@ def test_each_warning_appears_once_and_is_recorded(tmp_path, capsys):
 
 
 def test_text_from_a_timeline_is_shown_as_text_in_the_html_report(tmp_path, capsys):
+    # the report's event table shows each event's id (its description stays in events.parquet)
     (tmp_path / "t.csv").write_text('id,date,source,target,cameo,description\n'
-                                    'visit,2025-02-10,TUR,AZE,042,"<script>alert(1)</script> | *not* bold"\n')
+                                    '"<script>alert(1)</script>|*not*_bold",2025-02-10,TUR,AZE,042,a visit\n')
     proc = caucasus_sim([*SMALL, f"scenario.timeline={tmp_path / 't.csv'}"], tmp_path, capsys)
     assert proc.returncode == 0, proc.stderr
     page = next((tmp_path / "results").rglob("report.html")).read_text()
     assert "<script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; | *not* bold" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;|*not*_bold" in page
