@@ -51,6 +51,7 @@ def test_synthetic_recovery_covers_the_truth(design):
     assert (table["interval_width_share_of_prior"] <= 1.0).all()
 
 
+@pytest.mark.elfi
 def test_abc_resumes_from_its_saved_batches(tmp_path, monkeypatch):
     cfg = compose(*TINY, "calibration.abc.particles=8", "calibration.abc.batch_size=8", "calibration.abc.populations=0")
     plan, _ = matching.prepare(cfg)
@@ -69,6 +70,7 @@ def test_abc_resumes_from_its_saved_batches(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(second.populations.iloc[:1], first.populations, check_exact=True)
 
 
+@pytest.mark.elfi
 def test_abc_on_local_cores_gives_the_posterior_of_one_process(tmp_path):
     cfg = compose(*TINY, "calibration.abc.particles=8", "calibration.abc.batch_size=8", "calibration.abc.populations=0")
     plan, _ = matching.prepare(cfg)
@@ -87,6 +89,7 @@ def calibrated(tmp_path_factory):
     return run(cfg)
 
 
+@pytest.mark.elfi
 def test_a_calibration_writes_its_tables_and_report(calibrated):
     folder = calibrated.folder
     choice = pd.read_csv(folder / "model_choice.csv")
@@ -101,6 +104,7 @@ def test_a_calibration_writes_its_tables_and_report(calibrated):
     assert json.loads((folder / "manifest.json").read_text())["analysis"] == "calibration"
 
 
+@pytest.mark.elfi
 def test_runs_from_a_posterior_are_reproducible_and_pair_their_paths(calibrated):
     over = [*SHORT, "replicates=8", f"posterior={calibrated.folder}", "posterior_draws=4"]
     a, b = run(compose(*over), write=False), run(compose(*over), write=False)
