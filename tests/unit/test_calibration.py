@@ -153,3 +153,16 @@ def test_the_calibrations_description_follows_its_fit_window():
     window (it said 'fielded up to 2019 ... 2020-2022' whatever the settings)."""
     cfg = compose("experiment=calibration", "calibration.fit_until=2021", "calibration.holdout_until=2022")
     assert "fielded up to 2021, validated on the later waves up to 2022" in " ".join(str(cfg.description).split())
+
+
+def test_model_choice_odds_are_a_bound_when_one_structure_has_no_accepted_draw():
+    """It printed "posterior odds ... inf" for 1,000 of 1,000 draws."""
+    from caucasus_sim.report.calibration import _odds
+
+    def choice(v2: int, v1: int):
+        return pd.DataFrame({"structure": ["v2", "v1"], "accepted": [v2, v1]})
+
+    assert _odds(choice(30, 10)) == "the posterior odds of v2 against the v1 structure are 3.0"
+    one_sided = _odds(choice(1000, 0))
+    assert "inf" not in one_sided and "at least about 1000:1" in one_sided and "not an estimate" in one_sided
+    assert "v1's" in _odds(choice(0, 7)) and "no odds" in _odds(choice(0, 0))

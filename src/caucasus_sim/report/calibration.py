@@ -25,16 +25,27 @@ def _choice_section(t: dict) -> Section:
     rows = [[text(r["description"]), f"{r['design_points']}", f"{r['non_implausible_points']}",
              f"{r['accepted']} of {r['draws']}", f"{r['posterior_probability']:.2f}", f"{r['median_distance']:.3f}"]
             for _, r in c.iterrows()]
-    p = c.set_index("structure")["posterior_probability"]
-    bf = p["v2"] / p["v1"] if p["v1"] > 0 else np.inf
     reading = (table(["structure", "design points", "non-implausible", "accepted draws", "P(structure)",
                       "median distance"], rows) + "\n\n"
                + f"ABC model choice by rejection (equal prior probabilities; a draw is accepted if its distance is "
-               f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): the posterior odds of v2 "
-               f"against the v1 structure are {bf:.1f}. The median distances of the two designs differ by "
+               f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): {_odds(c)}. "
+               "The median distances of the two designs differ by "
                f"{abs(c['median_distance'].iloc[0] - c['median_distance'].iloc[1]):.3f}: the odds come from the "
                "tails of the designs, where v2's extra mechanisms reach closer fits.")
     return Section("Model choice: v2 against the v1 structure", None, "", reading)
+
+
+def _odds(c) -> str:
+    """The posterior odds of v2 against the v1 structure as the accepted draws estimate them;
+    when one structure has none, a bound set by the number of draws, not "inf"."""
+    n = c.set_index("structure")["accepted"].astype(int)
+    if n["v1"] > 0 and n["v2"] > 0:
+        return f"the posterior odds of v2 against the v1 structure are {n['v2'] / n['v1']:.1f}"
+    if n["v1"] == n["v2"] == 0:
+        return "no draw is accepted, so the data give no odds"
+    winner, loser = ("v2", "v1") if n["v1"] == 0 else ("v1", "v2")
+    return (f"all {n[winner]} accepted draws are {winner}'s and none {loser}'s: the odds in favour of {winner} "
+            f"are at least about {n[winner]}:1, a bound set by the number of draws, not an estimate")
 
 
 def _unmatched_section(t: dict, cutoff: float) -> Section:
