@@ -35,31 +35,19 @@ from .parameters import at
 _SECURITY = CHANNELS.index("security")
 
 
-def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
-    return code.startswith(prefixes)
-
-
-def adversaries_of(actors, index: dict[str, int]) -> dict[int, set[int]]:
-    """Actor index -> the indices of its adversaries (`actors.adversaries`, both ways)."""
-    out: dict[int, set[int]] = {}
-    for a, b in (tuple(pair) for pair in actors.adversaries):
-        out.setdefault(index[a], set()).add(index[b])
-        out.setdefault(index[b], set()).add(index[a])
-    return out
-
-
 class Credibility:
     """The credibility submodel: its parameters, and C with its open appeals and attacks.
 
     `value(key, default)` gives a parameter's value (a number, or one per row of a batch)."""
 
-    def __init__(self, spec, actors, net, value, R: int, dt_days: int) -> None:
+    def __init__(self, spec, net, value, R: int, dt_days: int) -> None:
         self.refusal_drop = value("params.credibility.refusal_drop", spec.refusal_drop)
         self.unanswered_drop = value("params.credibility.unanswered_drop", spec.unanswered_drop)
         self.support_gain = value("params.credibility.support_gain", spec.support_gain)
         self.anchor_shift = value("params.credibility.anchor_shift", spec.anchor_shift)
         self.on = any(np.any(np.asarray(v) > 0.0) for v in (self.refusal_drop, self.unanswered_drop,
                                                              self.support_gain))
+        self.shifts_anchor = self.on and bool(np.any(np.asarray(self.anchor_shift) > 0.0))
         self.appeal_steps = float(spec.appeal_window_days) / dt_days
         self.answer_steps = max(1, int(round(float(spec.answer_window_days) / dt_days)))
         self.codes = {name: tuple(str(c) for c in spec[name])
@@ -67,7 +55,8 @@ class Credibility:
         self.coercion_goldstein = float(spec.coercion_goldstein)
         self.client = {int(a): i for i, a in enumerate(net.client_idx)}
         self.patron = {int(a): j for j, a in enumerate(net.patron_idx)}
-        self.adversaries = adversaries_of(actors, net.index)
+        # actor -> its adversaries (the network's relations of sign -1)
+        self.adversaries = {a: {b for b, sign in rel.items() if sign < 0} for a, rel in net.relation.items()}
         shape = (R, len(net.clients), len(net.patrons))
         # C, the step of the last appeal (-inf: none), the step an unanswered attack opened
         # (-1: none open) and the drop it will cost
@@ -87,22 +76,22 @@ class Credibility:
         amount = b.magnitude if b.count is None else b.magnitude * b.count
         codes = self.codes
         c, p = self.client.get(s), self.patron.get(tg)
-        if c is not None and p is not None and _matches(code, codes["appeal_cameo"]):
+        if c is not None and p is not None and code.startswith(codes["appeal_cameo"]):
             self.appealed[sel, c, p] = t
         c, p = self.client.get(tg), self.patron.get(s)
-        if c is not None and p is not None and _matches(code, codes["refusal_cameo"]):
+        if c is not None and p is not None and code.startswith(codes["refusal_cameo"]):
             appealed = (t - self.appealed[sel, c, p]) <= self.appeal_steps
             drop = np.where(appealed, at(self.refusal_drop, sel) * amount, 0.0)
             self._change(state, sel, c, p, -drop)
         pair = self._pair(s, tg)
-        if pair is not None and _matches(code, codes["support_cameo"]) and b.kind.goldstein > 0.0:
+        if pair is not None and code.startswith(codes["support_cameo"]) and b.kind.goldstein > 0.0:
             self._answer(state, sel, *pair, amount)
         p = self.patron.get(s)
         if p is not None and b.kind.goldstein <= self.coercion_goldstein:
             for c in (self.client[a] for a, foes in self.adversaries.items() if tg in foes and a in self.client):
                 self._answer(state, sel, c, p, amount, only_open=True)
         c = self.client.get(tg)
-        if c is not None and s in self.adversaries.get(tg, ()) and _matches(code, codes["attack_cameo"]):
+        if c is not None and s in self.adversaries.get(tg, ()) and code.startswith(codes["attack_cameo"]):
             self._attack(state, sel, c, amount, t)
 
     def _pair(self, a: int, b: int) -> tuple[int, int] | None:
@@ -155,7 +144,7 @@ class Credibility:
         before = level[sel].copy()  # a view when sel is a slice
         after = np.minimum(1.0, np.maximum(0.0, before + delta))
         level[sel] = after
-        if state.anchor is None or not np.any(np.asarray(self.anchor_shift) > 0.0):
+        if not self.shifts_anchor:
             return
         a, q = int(state.net.client_idx[c]), int(state.net.patron_idx[p])
         x0 = state.anchor[:, a, q]

@@ -76,11 +76,22 @@ class Network:
             self.channel_weight = np.array([value(f"params.channel_weight.{k}", params.channel_weight[k])
                                             for k in CHANNELS])
             self.baseline_weighted = self.ties_baseline @ self.channel_weight  # sum_k w_k T0[c, p, k]
+        self.relation = self._relations(spec)
         self.tie_pos = {}  # (actor, actor) in either order -> (client position, patron position)
         for i, c in enumerate(self.clients):
             for j, q in enumerate(self.patrons):
                 self.tie_pos[(self.index[c], self.index[q])] = (i, j)
                 self.tie_pos[(self.index[q], self.index[c])] = (i, j)
+
+    def _relations(self, spec) -> dict[int, dict[int, float]]:
+        """v3: actor -> {other actor: -1 adversary, +1 friend}, both ways (`actors.adversaries`,
+        `actors.friends`); read by the triads and credibility."""
+        out: dict[int, dict[int, float]] = {}
+        for name, sign in (("adversaries", -1.0), ("friends", 1.0)):
+            for a, b in (tuple(pair) for pair in getattr(spec, name)):
+                out.setdefault(self.index[a], {})[self.index[b]] = sign
+                out.setdefault(self.index[b], {})[self.index[a]] = sign
+        return out
 
     def _listening(self, listening, diasporas, params) -> np.ndarray:
         """Row-stochastic W: each configured row normalised, self only where none is given; a

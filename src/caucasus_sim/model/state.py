@@ -23,7 +23,7 @@ import dataclasses
 import numpy as np
 
 from ..config import CHANNELS
-from ..config.schema import CapabilityConfig, CredibilityConfig, TriadsConfig
+from ..config.schema import CapabilityConfig
 from .capability import Capability
 from .credibility import Credibility
 from .events import EventBatch
@@ -40,16 +40,6 @@ _NOISE_STREAM = stream_id("attitude_noise")
 def _clip(x, low, high):
     """np.clip(x, low, high) for low <= high, without its wrapper's cost (every event calls it)."""
     return np.minimum(np.maximum(x, low), high)
-
-
-class _NoRelations:
-    """Actors without adversaries or friends (a State built without an actors block)."""
-
-    adversaries: list = []
-    friends: list = []
-
-    def __getitem__(self, name: str) -> list:
-        return getattr(self, name)
 
 
 class Observables:
@@ -148,10 +138,9 @@ class State(Observables):
     """
 
     def __init__(self, net: Network, params, value, keys: np.ndarray, dt_days: int, quiet: bool,
-                 lasting: bool = False, lasting_anchor: bool = False, actors=None, scenario=None,
-                 dates=()) -> None:
+                 lasting: bool = False, lasting_anchor: bool = False, capability=None, dates=()) -> None:
         self.net, self.keys, self.R = net, keys, len(keys)
-        self._submodels(net, params, value, actors, scenario, dates, dt_days)
+        self._submodels(net, params, value, capability, dates, dt_days)
         N, C, P, K = net.N, len(net.clients), len(net.patrons), len(CHANNELS)
         # channel weights: (K,) or, when the points of a batch vary them, (R, K)
         self._channel_weight = [net.channel_weight[..., k, None, None] if net.channel_weight.ndim > 1
@@ -178,8 +167,7 @@ class State(Observables):
         self.grievance_pairs: set[tuple[int, int]] = set()
         self.goodwill = np.zeros((self.R, N, N))
         self.goodwill_pairs: set[tuple[int, int]] = set()
-        moving = lasting_anchor or self._on["drift"] or (
-            self.credibility.on and bool(np.any(np.asarray(self.credibility.anchor_shift) > 0.0)))
+        moving = lasting_anchor or self._on["drift"] or self.credibility.shifts_anchor
         self.anchor = np.broadcast_to(net.x0, (self.R, N, N)).copy() if moving else None
         self._ci = net.client_idx[:, None]
         self._pi = net.patron_idx[None, :]
@@ -188,19 +176,17 @@ class State(Observables):
     def of(cls, net: Network, cfg, catalog, value, keys: np.ndarray, calendar) -> State:
         """The state of a model of `cfg` on `calendar` (`catalog`: whether events leave lasting change)."""
         return cls(net, cfg.params, value, keys, calendar.dt_days, bool(cfg.quiet), lasting=catalog.has("lasting"),
-                   lasting_anchor=catalog.has("lasting_anchor"), actors=cfg.actors, scenario=cfg.scenario,
+                   lasting_anchor=catalog.has("lasting_anchor"), capability=cfg.scenario.capability,
                    dates=calendar.dates)
 
-    def _submodels(self, net: Network, params, value, actors, scenario, dates, dt_days: int) -> None:
-        """The v3 submodels (each off at its neutral parameters, or without `actors`)."""
-        none = actors is None
-        spec = actors if not none else _NoRelations()
-        self.credibility = Credibility(CredibilityConfig() if none else params.credibility, spec, net, value,
-                                       self.R, dt_days)
-        self.triads = Triads(TriadsConfig() if none else params.triads, spec, net, value)
-        self.institutions = Institutions(value, params, dt_days)
+    def _submodels(self, net: Network, params, value, capability, dates, dt_days: int) -> None:
+        """The v3 submodels, each off at its neutral parameters (`capability`: the scenario's
+        capability over time; None: constant)."""
+        self.credibility = Credibility(params.credibility, net, value, self.R, dt_days)
+        self.triads = Triads(params.triads, net, value)
+        self.institutions = Institutions(value, params, dt_days, net)
         self.magnitudes = ClassMagnitudes(value, params)
-        self.capability = Capability(CapabilityConfig() if scenario is None else scenario.capability, net, dates)
+        self.capability = Capability(CapabilityConfig() if capability is None else capability, net, dates)
         self.capability.at_step(0)
 
     def _parameters(self, params, value, dt_days: int, quiet: bool) -> None:

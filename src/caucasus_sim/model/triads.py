@@ -25,26 +25,25 @@ from .events import EventBatch
 from .parameters import at
 
 
-def relations_of(actors, index: dict[str, int], clients: set[int]) -> dict[int, list[tuple[int, float]]]:
-    """Actor d -> [(client c, sign)]: the clients that have d as an adversary (-1) or a friend (+1)."""
+def relations_of(net) -> dict[int, list[tuple[int, float]]]:
+    """Actor d -> [(client c, sign)]: the clients that have d as an adversary (-1) or a friend
+    (+1), from the network's relations (`actors.adversaries`, `actors.friends`)."""
     out: dict[int, list[tuple[int, float]]] = {}
-    for name, sign in (("adversaries", -1.0), ("friends", 1.0)):
-        for a, b in (tuple(pair) for pair in actors[name]):
-            for c, d in ((index[a], index[b]), (index[b], index[a])):
-                if c in clients:
-                    out.setdefault(d, []).append((c, sign))
+    for c in (int(a) for a in net.client_idx):
+        for d, sign in net.relation.get(c, {}).items():
+            out.setdefault(d, []).append((c, sign))
     return out
 
 
 class Triads:
     """The triad submodel: its parameters and the relations it reads."""
 
-    def __init__(self, spec, actors, net, value) -> None:
+    def __init__(self, spec, net, value) -> None:
         self.step = value("params.triads.attitude_step", spec.attitude_step)
         self.grievance_gain = value("params.triads.grievance_gain", spec.grievance_gain)
         self.codes = tuple(str(c) for c in spec.cameo)
         self.patrons = {int(a) for a in net.patron_idx}
-        self.relations = relations_of(actors, net.index, {int(a) for a in net.client_idx})
+        self.relations = relations_of(net)
         self.on = bool(self.relations) and any(np.any(np.asarray(v) > 0.0) for v in (self.step, self.grievance_gain))
 
     def observe(self, state, b: EventBatch, t: int) -> None:
