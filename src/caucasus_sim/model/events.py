@@ -130,7 +130,7 @@ class Catalog:
     def _lookup(self, code: str, field: str):
         for n in range(len(code), 1, -1):
             entry = self._entries.get(code[:n])
-            if entry is not None and entry[field] is not None:
+            if entry is not None and entry.get(field) is not None:
                 return entry[field]
         return None
 
@@ -162,12 +162,8 @@ class Catalog:
             resolves=float(self._lookup(cameo, "resolves") or 0.0),
             lasting=float(self._lookup(cameo, "lasting") or 0.0),
             lasting_anchor=float(self._lookup(cameo, "lasting_anchor") or 0.0),
-            event_class=self._event_class(cameo),
+            event_class=self._lookup(cameo, "event_class"),
         )
-
-    def _event_class(self, cameo: str) -> str | None:
-        found = self._lookup(cameo, "event_class") if any("event_class" in e for e in self._entries.values()) else None
-        return None if found is None else str(found)
 
     def has(self, field: str) -> bool:
         """Whether any entry sets `field` to a non-zero value."""
