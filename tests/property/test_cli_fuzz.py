@@ -9,9 +9,9 @@ stop), so that hundreds fit in the suite's time; a smaller set runs for real, sh
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import compose
+from helpers import check_examples, compose
 from helpers import fuzz_outcome as outcome
 from omegaconf import DictConfig, ListConfig
 
@@ -74,13 +74,8 @@ CHECKED_EXAMPLES, SHARDS = 300, 3  # shards with seeds of their own, so that tes
 
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_fuzzed_overrides_are_checked_or_refused_in_one_line(shard, capsys):
-    @seed(20250627 + shard)
-    @settings(max_examples=CHECKED_EXAMPLES // SHARDS, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(overrides=OVERRIDES)
-    def checked(overrides):
-        outcome(["--check", *SHRUNK, *overrides], capsys)
-    checked()
+    check_examples(OVERRIDES, lambda overrides: outcome(["--check", *SHRUNK, *overrides], capsys),
+                   seed_value=20250627 + shard, examples=CHECKED_EXAMPLES // SHARDS)
 
 
 @pytest.mark.slow

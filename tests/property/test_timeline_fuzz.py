@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from helpers import fuzz_outcome
+from helpers import check_examples, fuzz_outcome
 
 SHRUNK = ["scenario=history_2024_2025", "replicates=2", "scenario.end=2025-08-31", "progress=off",
           "figure_formats=[svg]", "store.trajectory_stride=0"]
@@ -77,13 +77,8 @@ CHECKED_EXAMPLES, SHARDS = 120, 2  # shards with seeds of their own, so that tes
 
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_fuzzed_timelines_are_checked_or_refused_in_one_line(shard, capsys):
-    @seed(20251204 + shard)
-    @settings(max_examples=CHECKED_EXAMPLES // SHARDS, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
-    @given(data=timelines())
-    def checked(data):
-        run_timeline(data, capsys, "--check")
-    checked()
+    check_examples(timelines(), lambda data: run_timeline(data, capsys, "--check"),
+                   seed_value=20251204 + shard, examples=CHECKED_EXAMPLES // SHARDS)
 
 
 @pytest.mark.slow
