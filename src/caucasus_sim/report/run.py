@@ -32,14 +32,18 @@ def _fmt(v: float) -> str:
 
 
 def spread_covers(cfg) -> str:
-    """What a run's bands and probabilities contain: the model's noise only (at the configured
-    parameters), or the posterior's parameters and the noise; never the model's own error."""
+    """What a run's bands and probabilities contain, as a clause: the model's noise only (at the
+    configured parameters), or the posterior's parameters and the noise; never the model's own error."""
     if str(cfg.get("posterior", "") or ""):
-        return (f"The bands and probabilities cover the parameters drawn from the posterior of "
+        return (f"the bands and probabilities cover the parameters drawn from the posterior of "
                 f"{text(cfg.posterior)} and the model's noise; not the model's own error")
-    return ("The bands and probabilities cover only the model's noise (random events and attitude noise) at "
+    return ("the bands and probabilities cover only the model's noise (random events and attitude noise) at "
             "the configured parameters, most of them assumptions (docs/odd.md, parameter table); they contain "
             "no parameter uncertainty and no model error")
+
+
+def _sentence(clause: str) -> str:
+    return clause[0].upper() + clause[1:] + "."
 
 
 CALIBRATION_VERDICT = {  # what the calibration found about each structure (docs/odd.md 7.22; README)
@@ -105,7 +109,7 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
               + "; configuration `config.yaml`; provenance `manifest.json`.",
               f"- Figures in `figures/` as {figs.describe()}; this report also as `report.html`, "
               "with every figure embedded.",
-              f"- What the spread contains: {spread_covers(cfg).replace('The bands', 'the bands', 1)}; "
+              f"- What the spread contains: {spread_covers(cfg)}; "
               f"{CALIBRATION_VERDICT.get(str(cfg.model_version), CALIBRATION_VERDICT['v2'])}."]
     return Document(str(cfg.experiment), str(cfg.description or "").strip(), header, sections)
 
@@ -163,7 +167,7 @@ def _balance_section(r: _Run) -> Section:
                           & (summary["patron"] == patron) & (summary["step"] == 0)]["q50"].iloc[0]
         lines.append(f"{_named(r, client)} starts at {_fmt(start_v)} on {r.start}; on {r.end} the median is "
                      + "; ".join(parts) + ".")
-    lines.append(spread_covers(r.cfg) + ".")
+    lines.append(_sentence(spread_covers(r.cfg)))
     caption = (f"Median (line) and 5–95% band over {r.replicates} replicates of each client's "
                f"{plots.metric_label(metric)} per path, one panel per client"
                + (" (each on its own axis: the share with the first patron minus the share with the second)"
@@ -231,7 +235,7 @@ def _distribution_section(r: _Run) -> Section:
                     f"difference {diff.mean():+.3f} (95% CI {lo:+.3f} to {hi:+.3f}).")
         reading.insert(0, "Paths share their random numbers, so differences are paired replicate by replicate; "
                           "a 95% CI is that of the mean paired difference over the replicates.")
-        reading.append(spread_covers(r.cfg) + ".")
+        reading.append(_sentence(spread_covers(r.cfg)))
     else:
         reading.append(f"One path: {r.paths[0]}.")
     return Section(f"Distribution on {r.end}", img,
