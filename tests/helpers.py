@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
-from hypothesis import HealthCheck, given, seed, settings
 from omegaconf import OmegaConf, open_dict
 
 from caucasus_sim import load_config
@@ -124,13 +123,3 @@ def fuzz_outcome(args: list[str], capsys) -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
-
-def check_examples(strategy, check, *, seed_value: int, examples: int) -> None:
-    """`check(value)` on `examples` values of a hypothesis `strategy`, drawn from `seed_value`:
-    one shard of a fuzz test (shards have seeds of their own, so that test workers share them)."""
-    @seed(seed_value)
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(value=strategy)
-    def checked(value):
-        check(value)
-    checked()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from helpers import check_examples, compose
+from fuzzing import check_examples
+from helpers import compose
 from helpers import fuzz_outcome as outcome
 from omegaconf import DictConfig, ListConfig
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from helpers import check_examples, fuzz_outcome
+from fuzzing import check_examples
+from helpers import fuzz_outcome
 
 SHRUNK = ["scenario=history_2024_2025", "replicates=2", "scenario.end=2025-08-31", "progress=off",
           "figure_formats=[svg]", "store.trajectory_stride=0"]
