@@ -88,13 +88,17 @@ def crps(q, y) -> np.ndarray:
     """CRPS of each quantile forecast (targets, 99) against its observation (targets,):
     2 x the mean pinball loss over the 99 levels, in the target's units."""
     q, y = _checked(q, y)
-    return np.asarray(sr.crps_quantile(y, q, LEVELS, backend="numpy"))
+    return np.asarray(sr.crps_quantile(y, q, LEVELS, backend="numpy"), dtype=float).reshape(y.shape)
 
 
 def bounds(q, coverage: float) -> tuple[np.ndarray, np.ndarray]:
     """The central interval of `coverage` (0.5: q25 and q75; 0.9: q05 and q95)."""
-    lo = level_index(round((1.0 - coverage) / 2.0, 6))
-    hi = level_index(round((1.0 + coverage) / 2.0, 6))
+    try:
+        lo = level_index(round((1.0 - coverage) / 2.0, 6))
+        hi = level_index(round((1.0 + coverage) / 2.0, 6))
+    except ValueError:
+        raise ValueError(f"coverage {coverage!r}: the central interval's ends are not forecast levels "
+                         "(0.01, 0.02, ..., 0.99); use e.g. 0.5, 0.8 or 0.9") from None
     q = np.atleast_2d(np.asarray(q, dtype=float))
     return q[:, lo], q[:, hi]
 
@@ -104,7 +108,7 @@ def interval_score(q, y, coverage: float) -> np.ndarray:
     the distance of the observation outside it (0 inside); in the target's units."""
     q, y = _checked(q, y)
     lo, hi = bounds(q, coverage)
-    return np.asarray(sr.interval_score(y, lo, hi, 1.0 - coverage, backend="numpy"))
+    return np.asarray(sr.interval_score(y, lo, hi, 1.0 - coverage, backend="numpy"), dtype=float).reshape(y.shape)
 
 
 def covered(q, y, coverage: float) -> np.ndarray:
