@@ -6,8 +6,9 @@ value of every swept key is checked before any job runs. Then Hydra's own `@hydr
 entry point composes again and calls `app(cfg)`, which only calls `run` (or, as a job
 of a multirun, `run_point`). A multirun is collected into one table when it ends;
 `caucasus-sim-collect <folder>` does the same for a folder by hand.
-`caucasus-sim-events import` turns an event-data export into a timeline CSV, and
-`caucasus-sim-report <folder>` rebuilds a folder's report.
+`caucasus-sim-events import` turns an event-data export into a timeline CSV,
+`caucasus-sim-report <folder>` rebuilds a folder's report, and `caucasus-sim-score`
+scores a registered forecast against later data.
 """
 
 from __future__ import annotations
@@ -325,6 +326,40 @@ def events_main() -> None:
         fail(str(exc), prog=EVENTS_PROG)
     except KeyboardInterrupt:
         fail("interrupted; no timeline was written", 130, prog=EVENTS_PROG)
+
+
+SCORE_PROG = "caucasus-sim-score"
+SCORE_HELP = """\
+Score a registered forecast folder (forecast.csv, forecast.json, manifest.json,
+written before the data existed) against a targets file of later data with the
+columns of the package's calibration/targets.csv: CRPS, interval scores,
+coverage and PIT of the model and of each baseline (persistence, trend, AR(1)),
+the model's skill against each, figures and a report, in a new folder."""
+
+
+class _ScoreParser(argparse.ArgumentParser):
+    """argparse, with its errors in one line (no usage block) and exit status 2."""
+
+    def error(self, message: str):
+        fail(message, prog=SCORE_PROG)
+
+
+def score_main(argv: list[str] | None = None) -> None:
+    """`caucasus-sim-score <forecast folder> <targets file> [--out FOLDER]`."""
+    parser = _ScoreParser(prog=SCORE_PROG, description=SCORE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{SCORE_PROG} {versions()['caucasus-sim']}")
+    parser.add_argument("forecast", metavar="FORECAST_FOLDER", help="a registered forecast folder")
+    parser.add_argument("targets", metavar="TARGETS_FILE", help="later data: a targets CSV")
+    parser.add_argument("--out", metavar="FOLDER", help="the folder to write (default: <forecast folder>/"
+                                                        "scores-<first 8 hex of the targets file's SHA-256>)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        _, line = runner.score(Path(args.forecast), Path(args.targets), Path(args.out) if args.out else None)
+    except ConfigError as exc:
+        fail(str(exc), prog=SCORE_PROG)
+    except KeyboardInterrupt:
+        fail("interrupted; no scores folder was completed", 130, prog=SCORE_PROG)
+    print(f"{SCORE_PROG}: {line}")
 
 
 EXPLORE_HELP = """\

@@ -5,6 +5,7 @@ attribution or a sensitivity analysis), checks everything it will need before an
 folder exists, runs it into a results bundle, builds the report from the saved tables,
 seals the bundle with its manifest and returns the analysis' own typed result. The jobs
 of a Hydra multirun go through `run_point`, and their folders are merged by `collect`.
+`score` scores a registered forecast against later data, into a folder of its own.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from omegaconf import OmegaConf
+
 from . import report
-from .analysis import attribution, calibration, runs, sensitivity, sweep
+from .analysis import attribution, calibration, registered, runs, sensitivity, sweep
 from .analysis.result import Result
 from .config import ConfigError
 from .config.checks import notices as config_notices
+from .config.schema import DEFAULT_FIGURE_FORMATS
 from .model.events import empty_timelines, events_after_end, import_notices
 from .outputs import Bundle
-from .outputs.bundle import PLAN, read_json
+from .outputs.bundle import PLAN, read_json, sha256
 from .outputs.preflight import Cost, check_cost, check_output_location
 
 
@@ -165,3 +169,36 @@ def collect(folder: Path, bundle: Bundle | None = None, started: float | None = 
 def multirun_axes(folder: Path) -> list[str]:
     """The swept keys of a multirun, as its launching process recorded them."""
     return list(read_json(Path(folder) / PLAN)["axes"])
+
+
+def score(forecast_folder: Path, targets_file: Path, out: Path | None = None) -> tuple[Path, str]:
+    """Score the registered forecast in `forecast_folder` against the later data in
+    `targets_file` into a new folder (default: `<forecast folder>/scores-<first 8 hex of the
+    targets file's SHA-256>`): scores.csv, summary.csv, skill.csv, figures, the report and
+    the manifest. Every check comes first; a bad input is a ConfigError of one line and
+    leaves no folder. Returns the folder and the line that says what it found."""
+    started = time.perf_counter()
+    forecast = registered.read_forecast(Path(forecast_folder))
+    targets = registered.check_targets(forecast, Path(targets_file))
+    digest = sha256(Path(targets_file))
+    out = Path(out) if out is not None else forecast.folder / f"scores-{digest[:8]}"
+    if out.exists():
+        raise ConfigError(f"{out} exists; remove it or name another folder with --out")
+    scored = registered.score_registered(forecast, targets)
+    meta = forecast.meta
+    cfg = OmegaConf.create({
+        "experiment": "scores", "seed": 0, "replicates": 0, "figure_formats": list(DEFAULT_FIGURE_FORMATS),
+        "score": {"forecast": str(forecast.folder), "targets": str(targets_file), "targets_sha256": digest,
+                  "cutoff": forecast.cutoff, "model_version": str(meta["model_version"]), "path": str(meta["path"]),
+                  "forecast_manifest_sha256": str(meta["manifest_sha256"]), "methods": forecast.methods,
+                  "methods_missing_targets": scored.missing}})
+    with Bundle.staged(out, "scores") as bundle:
+        for name, frame in (("scores.csv", scored.scores), ("summary.csv", scored.summary),
+                            ("skill.csv", scored.skill)):
+            bundle.write_table(name, frame)
+        undrawn = report.build(bundle.path, cfg, "scores")
+        warn(undrawn)
+        bundle.seal(cfg, started, cutoff=forecast.cutoff, targets_sha256=digest, warnings=undrawn)
+    verdicts = "; ".join(f"{kind}: {report.scores.verdict(scored.skill, kind).replace('**', '')}"
+                         for kind in report.scores.kinds_of(scored.scores))
+    return out, f"{out}: {len(targets)} targets scored; {verdicts}"
