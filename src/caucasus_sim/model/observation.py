@@ -90,7 +90,9 @@ def _check_numbers(df: pd.DataFrame, path: Path) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             allowed = {"sign": "1 or -1", "year": "a year", "value": "a number (a survey share strictly between 0 and 1)"}
-            raise ConfigError(f"{path} line {i + 2}: {name} {df[name].iloc[i]!r} is not {allowed[name]}")
+            shown = df[name].iloc[i]
+            shown = repr(shown.item() if isinstance(shown, np.generic) else shown)  # 1.3, not np.float64(1.3)
+            raise ConfigError(f"{path} line {i + 2}: {name} {shown} is not {allowed[name]}")
         df[name] = values.astype(float if name == "value" else int)
     dup = df.duplicated(["series", "year"])
     if dup.any():
