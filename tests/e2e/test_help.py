@@ -12,12 +12,13 @@ import pytest
 from helpers import run_main
 
 from caucasus_sim import entry
-from caucasus_sim.cli import collect_main, events_main, explore_main, main, report_main
+from caucasus_sim.cli import collect_main, events_main, explore_main, main, report_main, score_main
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {"caucasus-sim": entry.main,  # as installed: --version and --help answered before the rest loads
              "caucasus-sim-report": report_main, "caucasus-sim-collect": collect_main,
-            "caucasus-sim-explore": explore_main, "caucasus-sim-events": events_main}
+            "caucasus-sim-explore": explore_main, "caucasus-sim-events": events_main,
+            "caucasus-sim-score": score_main}
 SCREEN = (24, 80)  # lines, columns of a terminal
 
 
