@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import report
-from .analysis import attribution, calibration, runs, sensitivity, sweep
+from .analysis import attribution, calibration, forecast, hindcast, runs, sensitivity, sweep
 from .analysis.result import Result
 from .config import ConfigError
 from .config.checks import notices as config_notices
@@ -51,6 +51,8 @@ ANALYSES = {
                             bundle=sensitivity.sensitivity_bundle, run=sensitivity.run_sensitivity),
     "calibration": Analysis(prepare=calibration.prepare, cost=calibration.cost,
                             bundle=calibration.calibration_bundle, run=calibration.run_calibration),
+    "forecast": Analysis(prepare=forecast.prepare, cost=forecast.cost, bundle=_fresh("forecast"),
+                         run=hindcast.run_forecast),
 }
 
 
@@ -64,6 +66,8 @@ def analysis_of(cfg) -> str:
         return "sensitivity"
     if cfg.calibration.enabled:
         return "calibration"
+    if cfg.forecast.enabled:
+        return "forecast"
     return "run"
 
 
