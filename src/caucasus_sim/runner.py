@@ -19,7 +19,7 @@ from typing import Callable
 from omegaconf import OmegaConf
 
 from . import report
-from .analysis import attribution, calibration, registered, runs, sensitivity, sweep
+from .analysis import attribution, calibration, forecast, hindcast, registered, runs, sensitivity, sweep
 from .analysis.result import Result
 from .config import ConfigError
 from .config.checks import notices as config_notices
@@ -55,6 +55,8 @@ ANALYSES = {
                             bundle=sensitivity.sensitivity_bundle, run=sensitivity.run_sensitivity),
     "calibration": Analysis(prepare=calibration.prepare, cost=calibration.cost,
                             bundle=calibration.calibration_bundle, run=calibration.run_calibration),
+    "forecast": Analysis(prepare=forecast.prepare, cost=forecast.cost, bundle=_fresh("forecast"),
+                         run=hindcast.run_forecast),
 }
 
 
@@ -68,6 +70,8 @@ def analysis_of(cfg) -> str:
         return "sensitivity"
     if cfg.calibration.enabled:
         return "calibration"
+    if cfg.forecast.enabled:
+        return "forecast"
     return "run"
 
 

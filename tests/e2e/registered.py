@@ -45,11 +45,11 @@ def write_forecast(folder: Path, model_sd: dict[str, float] | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     table[["method", "series", "client", "kind", "patron", "sign", "year", "horizon", *scores.quantile_columns()]] \
         .to_csv(folder / "forecast.csv", index=False)
-    (folder / "manifest.json").write_text(json.dumps({"analysis": "forecast", "files": {}}, indent=2))
-    digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
     meta = {"cutoff": CUTOFF, "model_version": "v2", "path": "status_quo", "events_after_cutoff": [],
-            "manifest_sha256": digest, "levels": [float(x) for x in scores.LEVELS]}
+            "levels": [float(x) for x in scores.LEVELS]}
     (folder / "forecast.json").write_text(json.dumps(meta, indent=2))
+    files = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("forecast.csv", "forecast.json")}
+    (folder / "manifest.json").write_text(json.dumps({"analysis": "forecast", "files": files}, indent=2))
     return folder
 
 

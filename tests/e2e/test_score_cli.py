@@ -99,7 +99,7 @@ BAD = {  # case: (change to the later data's table, change to the forecast folde
     "year_at_the_cutoff": (edit_row("year", "2019"), None, "at or before the forecast's cut-off 2019"),
     "year_after_the_forecast": (edit_row("year", "2029"), None, "after the forecast's last year 2028"),
     "missing_column": (lambda f: f.drop(columns="patron"), None, "missing column 'patron'"),
-    "tampered_manifest": (None, lambda d: (d / "manifest.json").write_text((d / "manifest.json").read_text() + " "),
+    "tampered_forecast": (None, lambda d: (d / "forecast.csv").write_text((d / "forecast.csv").read_text() + "\n"),
                           "the folder was changed after it was registered"),
     "no_forecast_json": (None, lambda d: (d / "forecast.json").unlink(), "no forecast.json"),
 }

@@ -6,9 +6,9 @@ A *registered forecast folder* is written once, before the data it forecasts exi
   year, horizon and the quantiles q01 ... q99; one row per method, series and year after
   the cut-off;
 - `forecast.json`: cutoff (data up to and including this year were used), model_version,
-  path, events_after_cutoff, manifest_sha256 (the SHA-256 of manifest.json's bytes) and
-  levels (0.01 ... 0.99);
-- `manifest.json`, as the results bundle writes it.
+  path, events_after_cutoff and levels (0.01 ... 0.99);
+- `manifest.json`, as the results bundle writes it: it records the SHA-256 of both files,
+  and its own SHA-256 identifies the registration (what a user publishes).
 
 `read_forecast` checks the folder and `check_targets` the later data (a targets file as
 `read_targets` reads it); each refuses with one line naming the first bad value.
@@ -31,7 +31,7 @@ from .scores import LEVELS, quantile_columns, skill_table, summarise, target_sco
 
 FORECAST_CSV, FORECAST_JSON = "forecast.csv", "forecast.json"
 ID_COLUMNS = ("method", "series", "client", "kind", "patron", "sign", "year", "horizon")
-META_KEYS = ("cutoff", "model_version", "path", "events_after_cutoff", "manifest_sha256", "levels")
+META_KEYS = ("cutoff", "model_version", "path", "events_after_cutoff", "levels")
 MODEL = "model"
 
 
@@ -68,11 +68,20 @@ def _read_meta(folder: Path) -> dict:
     levels = meta["levels"]
     if not isinstance(levels, list) or len(levels) != len(LEVELS) or not np.allclose(levels, LEVELS):
         raise ConfigError(f"{where}: levels are not 0.01, 0.02, ..., 0.99 (99 levels)")
-    actual = sha256(folder / MANIFEST)
-    if meta["manifest_sha256"] != actual:
-        raise ConfigError(f"{folder / MANIFEST}: its SHA-256 {actual[:12]}... is not the {str(meta['manifest_sha256'])[:12]!r}"
-                          f"... that {FORECAST_JSON} registered; the folder was changed after it was registered")
-    return meta
+    return meta | {"manifest_sha256": _registration(folder)}
+
+
+def _registration(folder: Path) -> str:
+    """The manifest's SHA-256, once the forecast's files are the ones it recorded."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (ValueError, AttributeError):
+        raise ConfigError(f"{folder / MANIFEST}: not a results manifest") from None
+    for name in (FORECAST_CSV, FORECAST_JSON):
+        if not isinstance(files, dict) or files.get(name) != sha256(folder / name):
+            raise ConfigError(f"{folder / name}: its SHA-256 is not the one {MANIFEST} recorded; "
+                              "the folder was changed after it was registered")
+    return sha256(folder / MANIFEST)
 
 
 def _read_table(folder: Path, cutoff: int) -> pd.DataFrame:

@@ -405,6 +405,21 @@ class CalibrationConfig:
 
 
 @dataclass
+class ForecastConfig:
+    # forecasts that start from the data (docs/odd.md, 7.30): the targets,
+    # priors and observation model are the calibration block's
+    enabled: bool = False
+    origins: list[int] = field(default_factory=lambda: [2015, 2017, 2019, 2021])  # hindcast origins
+    cutoff: int = 0  # the registered forecast's data cut-off year (0: the targets' last year)
+    until: int = 2028  # the registered forecast's last year
+    design_points: int = 200  # Latin hypercube points (each with `replicates` replicates)
+    accept_quantile: float = 0.05  # ABC rejection: this share of the design's draws is the posterior
+    particles: int = 500  # replicates filtered through the observations
+    ess_threshold: float = 0.5  # resample when the effective sample size falls below this share
+    synthetic_datasets: int = 2  # synthetic-truth checks per origin
+
+
+@dataclass
 class StoreConfig:
     # trajectories.parquet keeps every n-th step and the last (0: no trajectories file);
     # summaries and outcomes always keep every step they report, in full precision
@@ -456,6 +471,7 @@ class Config:
     attribution: AttributionConfig = field(default_factory=AttributionConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
     posterior: str = ""  # a calibration results folder: parameter sets drawn from its posterior
     posterior_draws: int = 100  # posterior parameter sets; the replicates are split evenly among them
 

@@ -47,6 +47,16 @@ def replicate_keys(seed: int, replicate_ids) -> np.ndarray:
     return keys
 
 
+def derived_keys(ancestor_keys: np.ndarray, generation: int, copies: np.ndarray) -> np.ndarray:
+    """Fresh keys for resampled replicates (`analysis.assimilation`): copy c of a replicate
+    with key k, made at resampling `generation`, gets the key mix(k XOR mix(counter(g, c))).
+    It depends on the ancestor's key, the generation and the copy number only, not on the
+    batch, so copies of one ancestor diverge and a lineage is the same in any batch."""
+    c = np.asarray(copies, dtype=np.uint64) * _GOLDEN
+    c += np.uint64((stream_id("resample") + generation * _GOLDEN_INT) & _MASK)
+    return _mix(_mix(c) ^ np.asarray(ancestor_keys, dtype=np.uint64))
+
+
 @functools.lru_cache(maxsize=4096)
 def stream_id(name: str) -> int:
     """A stable 64-bit id for a named stream."""

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from .. import plots
 from ..config import ConfigError
 from ..outputs.bundle import CONFIG, MANIFEST, read_manifest, sha256
-from . import attribution, calibration, run, scores, sensitivity, sweep
+from . import attribution, calibration, forecast, run, scores, sensitivity, sweep
 from .document import DEFAULT_FIGURE_FORMATS, OUTPUTS, UNDRAWN, Document, Figures, Section, subplots, text, write
 
 BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
@@ -30,6 +30,7 @@ BUILDERS: dict[str, Callable[[Path, object, Figures], Document]] = {
     "sensitivity": sensitivity.document,
     "calibration": calibration.document,
     "scores": scores.document,
+    "forecast": forecast.document,
 }
 
 __all__ = ["BUILDERS", "Document", "Figures", "Section", "build", "rebuild", "subplots"]
