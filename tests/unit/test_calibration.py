@@ -182,6 +182,7 @@ def test_uncertainty_split_known_answer():
     (["calibration.targets=/no/such/targets.csv"], "no file"),
     (["calibration.abc.client=dask"], "unknown client 'dask'"),
     (["calibration.implausibility=fourth"], "unknown measure 'fourth'; expected one of max, second, third"),
+    (["calibration.params.3.low=-0.1"], "params.anchor_drift_per_year: -0.1 is out of range"),
 ])
 def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
     with pytest.raises(ConfigError) as err:

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 
-from ..config import ConfigError, load_config, validate
+from ..config import ConfigError, describe_config_exception, load_config, validate
 from ..model import CaucasusModel, check_points, is_batchable
 from ..model.observation import (Links, ObservationSettings, discrepancy_variance, drivers, fit_links,
                                  implausibility, observation_variance, read_targets)
@@ -131,7 +131,25 @@ def _check_priors(cfg) -> tuple[list[str], list[tuple[float, float]], list[str]]
     for k in c.v1_params:
         if k not in keys:
             raise ConfigError(f"calibration.v1_params: {k!r} is not one of calibration.params ({', '.join(keys)})")
+    _check_prior_ends(cfg, keys, bounds)
     return keys, bounds, [str(k) for k in c.v1_params]
+
+
+def _check_prior_ends(cfg, keys: list[str], bounds: list[tuple[float, float]]) -> None:
+    """Every prior's low and high are values the model takes (a design point can be anywhere
+    in the box): the configuration is checked with all lows, then with all highs."""
+    for end, name in ((0, "low"), (1, "high")):
+        out = copy.deepcopy(cfg)
+        for i, (key, b) in enumerate(zip(keys, bounds)):
+            try:
+                OmegaConf.update(out, key, b[end], merge=False)
+            except Exception as exc:
+                raise ConfigError(f"calibration.params[{i}]: {name} {b[end]!r} of {key}: "
+                                  f"{describe_config_exception(exc)}") from None
+        try:
+            validate(out)
+        except ConfigError as exc:
+            raise ConfigError(f"calibration.params: a prior's {name} end is not a value the model takes: {exc}") from None
 
 
 def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
