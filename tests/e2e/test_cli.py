@@ -110,6 +110,8 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
          "no target is dated 2000"),
         (["experiment=calibration", "calibration.abc.enabled=false", "calibration.params.1.high=0.01"],
          "low 0.02 >= high 0.01"),
+        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.implausibility=median"],
+         "calibration.implausibility: unknown measure 'median'; expected one of max, second, third"),
         (["posterior=/no/such/calibration"], "not a finished calibration folder"),
         (["model=v3", "actors.adversaries=[[ARM,AZX]]"], "'AZX'"),
         (["model=v3", "scenario.capability.shocks=[{patron:RUX,date:'2022-02-24',change:-0.3}]"], "'RUX'"),
@@ -118,7 +120,7 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
     ids=["bad_date", "end_before_start", "negative_hazard", "susceptibility_range", "wrong_type",
          "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
          "unknown_choice", "code_in_config", "pickle_flag", "calibration_empty_fit_window",
-         "calibration_empty_prior", "posterior_not_a_calibration", "v3_unknown_adversary",
+         "calibration_empty_prior", "calibration_unknown_implausibility", "posterior_not_a_calibration", "v3_unknown_adversary",
          "v3_shock_of_an_unknown_patron", "v3_shock_below_minus_one"],
 )
 def test_bad_input_gets_one_line_and_no_results(tmp_path, capsys, args, needle):

@@ -11,7 +11,7 @@ import pytest
 from helpers import SHORT, compose
 
 from caucasus_sim import run
-from caucasus_sim.analysis import abc, matching, validation
+from caucasus_sim.analysis import abc, calibration, matching, validation
 from caucasus_sim.analysis.runs import posterior_draws, uncertainty_table
 from caucasus_sim.config import ConfigError
 from caucasus_sim.outputs import Bundle
@@ -38,8 +38,48 @@ def test_the_implausibility_screen_keeps_the_point_that_made_the_data(design):
     match = matching.history_match(plan, Z, cutoff=3.0)
     observed = match.mean[truth]  # what the model expects at the true point
     screened = matching.history_match(plan, Z, cutoff=3.0, observed=observed)
-    assert screened.kept[truth] and screened.largest[truth] == screened.largest.min()
-    assert screened.largest[truth] < 1.0
+    assert screened.kept[truth] and screened.screened[truth] == screened.screened.min()
+    assert screened.screened[truth] < 1.0
+
+
+# fitted to 2017, so that the fit window holds Azerbaijan's 2017 UN distance to Russia
+TO_2017 = [*TINY, "calibration.fit_until=2017", "calibration.holdout_until=2018"]
+
+
+@pytest.fixture(scope="module")
+def design_2017():
+    cfg = compose(*TO_2017)
+    plan, designs = matching.prepare(cfg)
+    X = designs["v2"]
+    z = matching.simulate_drivers(plan, "v2", [dict(zip(plan.keys, map(float, row))) for row in X])
+    return plan, z.reshape(len(X), int(cfg.replicates), -1)
+
+
+def test_one_observation_rules_out_every_point_under_max_but_does_not_decide_under_second(design_2017):
+    """Azerbaijan-Russia 2017 (0.99, against 0.13-0.69 in the years around it) is the
+    largest implausibility of every point and above the cutoff: under `max` it alone rules
+    out the whole design; under `second` it no longer decides (the screen is what the
+    other targets say)."""
+    plan, Z = design_2017
+    t = plan.targets
+    aze = int(np.flatnonzero((t["series"] == "AZE.un_ideal_distance.RUS").to_numpy() & (t["year"] == 2017).to_numpy())[0])
+    by_max = matching.history_match(plan, Z, cutoff=3.0, measure="max")
+    assert (by_max.implausibility[:, aze] == by_max.screened).all() and (by_max.screened >= 3.0).all()
+    assert not by_max.kept.any()
+    by_second = matching.history_match(plan, Z, cutoff=3.0, measure="second")
+    others = plan.fit.copy()
+    others[aze] = False
+    assert np.array_equal(by_second.screened, by_max.implausibility[:, others].max(axis=1))
+    assert by_second.kept.any()
+    assert plan.measure == "second"  # the shipped experiment's screen
+
+
+def test_each_measure_is_the_ranked_implausibility_over_the_fit_window():
+    imp = np.array([[0.5, 4.0, 2.0, 9.0], [1.0, 1.0, 3.0, 0.0]])
+    fit = np.array([True, True, True, False])  # the last target is held out: never screened
+    assert matching.ranked_implausibility(imp, fit, "max").tolist() == [4.0, 3.0]
+    assert matching.ranked_implausibility(imp, fit, "second").tolist() == [2.0, 1.0]
+    assert matching.ranked_implausibility(imp, fit, "third").tolist() == [0.5, 1.0]
 
 
 def test_synthetic_recovery_covers_the_truth(design):
@@ -101,6 +141,11 @@ def test_a_calibration_writes_its_tables_and_report(calibrated):
     assert set(skill["kind"]) == {"survey", "ideal_point"} and skill["coverage_90"].between(0, 1).all()
     report = (folder / "report.md").read_text()
     assert "Model choice" in report and "Validation" in report and "persistence" in report
+    assert "P(v2) = " in report and " ± " in report or "P(v2) ≥ " in report or "P(v2) ≤ " in report
+    assert "odds" not in report and "second-largest implausibility" in report
+    design = pd.read_parquet(folder / "design.parquet")
+    assert (design["screened_by"] == "second").all()
+    assert (design["implausibility_second"] <= design["implausibility_max"]).all()
     assert json.loads((folder / "manifest.json").read_text())["analysis"] == "calibration"
 
 
@@ -136,6 +181,8 @@ def test_uncertainty_split_known_answer():
     (["calibration.v1_params=[params.goodwill_lift]"], "goodwill_lift"),
     (["calibration.targets=/no/such/targets.csv"], "no file"),
     (["calibration.abc.client=dask"], "unknown client 'dask'"),
+    (["calibration.implausibility=fourth"], "unknown measure 'fourth'; expected one of max, second, third"),
+    (["calibration.params.3.low=-0.1"], "params.anchor_drift_per_year: -0.1 is out of range"),
 ])
 def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
     with pytest.raises(ConfigError) as err:
@@ -155,14 +202,40 @@ def test_the_calibrations_description_follows_its_fit_window():
     assert "fielded up to 2021, validated on the later waves up to 2022" in " ".join(str(cfg.description).split())
 
 
-def test_model_choice_odds_are_a_bound_when_one_structure_has_no_accepted_draw():
+def _choice(v2_points: int, v1_points: int, seed: int = 1) -> pd.DataFrame:
+    """Model choice over two designs of 100 points x 10 replicates whose distances are 0 at
+    the first `v2_points` (`v1_points`) points and 1 elsewhere; the quantile accepts those."""
+    d = {"v2": np.ones((100, 10)), "v1": np.ones((100, 10))}
+    d["v2"][:v2_points], d["v1"][:v1_points] = 0.0, 0.0
+    kept = {s: np.ones(100, dtype=bool) for s in d}
+    return matching.choice_table(d, kept, quantile=(v2_points + v1_points) / 200, seed=seed)
+
+
+def test_model_choice_gives_a_probability_with_its_bootstrap_error_in_a_mixed_case():
+    choice = _choice(6, 4).set_index("structure")
+    assert choice["accepted"].tolist() == [60, 40] and choice["accepted_points"].tolist() == [6, 4]
+    assert choice.loc["v2", "posterior_probability"] == pytest.approx(0.6)
+    se = choice["probability_se"]
+    assert se["v2"] == pytest.approx(se["v1"])  # the two shares add to 1 in every resample
+    # accepted draws cluster in whole points (10 replicates each): the error is about that of
+    # 10 independent points, sqrt(0.6 * 0.4 / 10) = 0.15, not of 100 draws (0.05)
+    assert 0.10 < se["v2"] < 0.20
+    assert choice["lower_95"].isna().all() and choice["upper_95"].isna().all()
+    said = calibration.choice_statement(choice.reset_index())
+    assert said == f"P(v2) = 0.60 ± {se['v2']:.2f}, P(v1 structure) = 0.40 ± {se['v1']:.2f}"
+    row = choice.reset_index().iloc[0].to_dict()
+    assert calibration.probability_text({**row, "probability_se": 0.0042}) == "P(v2) = 0.600 ± 0.004"
+
+
+def test_model_choice_is_a_bound_when_every_accepted_draw_is_one_structures():
     """It printed "posterior odds ... inf" for 1,000 of 1,000 draws."""
-    from caucasus_sim.report.calibration import _odds
-
-    def choice(v2: int, v1: int):
-        return pd.DataFrame({"structure": ["v2", "v1"], "accepted": [v2, v1]})
-
-    assert _odds(choice(30, 10)) == "the posterior odds of v2 against the v1 structure are 3.0"
-    one_sided = _odds(choice(1000, 0))
-    assert "inf" not in one_sided and "at least about 1000:1" in one_sided and "not an estimate" in one_sided
-    assert "v1's" in _odds(choice(0, 7)) and "no odds" in _odds(choice(0, 0))
+    assert matching.one_sided_bound(1) == pytest.approx(0.05)
+    assert 1 - matching.one_sided_bound(300) == pytest.approx(3 / 300, rel=0.01)  # the rule of three
+    choice = _choice(30, 0)
+    assert choice["posterior_probability"].tolist() == [1.0, 0.0]
+    assert choice["lower_95"].tolist()[0] == pytest.approx(0.05 ** (1 / 30))  # 30 points, not 300 draws
+    assert choice["upper_95"].tolist()[1] == pytest.approx(1 - 0.05 ** (1 / 30))
+    said = calibration.choice_statement(choice)
+    assert said.startswith("P(v2) ≥ 0.905, P(v1 structure) ≤ 0.095 (every accepted draw is v2's: 300 draws at 30 ")
+    assert "inf" not in said and "odds" not in said and "±" not in said
+    assert calibration.choice_statement(_choice(0, 12)).startswith("P(v2) ≤ 0.221, P(v1 structure) ≥ 0.779")

@@ -2,9 +2,11 @@
 model choice (`matching`), ABC-SMC (`abc`), and validation (`validation`), into one
 results folder:
 
-- `design.parquet`: every design point of both structures, its values, largest
-  implausibility and whether it is non-implausible;
-- `model_choice.csv`: the posterior probability of each structure;
+- `design.parquet`: every design point of both structures, its values, its implausibility
+  by each measure (`implausibility_max`, `_second`, `_third`), the measure it is screened by
+  and whether it is non-implausible;
+- `model_choice.csv`: the posterior probability of each structure, its bootstrap standard
+  error and, where every accepted draw is one structure's, one-sided 95% bounds;
 - `posterior.parquet`: equally weighted posterior draws of Model v2 (resampled from the
   last ABC population, or the non-implausible points without stage 2);
   `abc_populations.csv`: each population's threshold and simulations;
@@ -17,6 +19,7 @@ results folder:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +39,39 @@ FILES = {"design": "design.parquet", "choice": "model_choice.csv", "posterior": 
          "implausibility": "implausibility.csv"}
 
 
+def probability_value(row) -> str:
+    """One structure's posterior probability (a row of `model_choice.csv`): the estimate
+    with its Monte Carlo standard error, to the digits the error allows ("0.62 ± 0.03"), or
+    the one-sided 95% bound where every accepted draw is one structure's ("≥ 0.990",
+    "≤ 0.010"); never odds, which are infinite there."""
+    if not pd.isna(row.get("lower_95", np.nan)):
+        return f"≥ {row['lower_95']:.3f}"
+    if not pd.isna(row.get("upper_95", np.nan)):
+        return f"≤ {row['upper_95']:.3f}"
+    se = float(row["probability_se"])
+    digits = 2 if se >= 0.01 or se == 0 else min(4, -math.floor(math.log10(se)))
+    return f"{row['posterior_probability']:.{digits}f} ± {se:.{digits}f}"
+
+
+def probability_text(row) -> str:
+    """"P(v2) = 0.62 ± 0.03", "P(v1 structure) ≤ 0.010" (`probability_value`)."""
+    name = "P(v2)" if row["structure"] == "v2" else f"P({row['structure']} structure)"
+    value = probability_value(row)
+    return f"{name} {value}" if value[0] in "≥≤" else f"{name} = {value}"
+
+
+def choice_statement(choice: pd.DataFrame) -> str:
+    """Both structures' probabilities (`probability_text`); where every accepted draw is one
+    structure's, what the bound rests on."""
+    out = ", ".join(probability_text(r) for _, r in choice.iterrows())
+    alone = choice[choice["lower_95"].notna()] if "lower_95" in choice else choice.iloc[:0]
+    if len(alone):
+        r = alone.iloc[0]
+        out += (f" (every accepted draw is {r['structure']}'s: {int(r['accepted']):,} draws at "
+                f"{int(r['accepted_points']):,} design points; a one-sided 95% bound, not an estimate)")
+    return out
+
+
 @dataclass(repr=False)
 class CalibrationResult(Result):
     """The tables of a calibration (see the module's docstring)."""
@@ -45,11 +81,9 @@ class CalibrationResult(Result):
     how: dict
 
     def facts(self) -> list[str]:
-        choice = self.tables["choice"].set_index("structure")
         out = [f"calibration of {len(self.tables['predictive'])} targets, {self.how['design_points']} design points "
                f"x {self.how['replicates']} replicates per structure"]
-        out.append("P(v2) = {:.2f}, P(v1 structure) = {:.2f}".format(choice.loc["v2", "posterior_probability"],
-                                                                   choice.loc["v1", "posterior_probability"]))
+        out.append(choice_statement(self.tables["choice"]))
         for _, r in self.tables["skill"].iterrows():
             out.append(f"hold-out {r['kind']}: coverage {r['coverage_90']:.2f}, error {r['mae_model']:.2f} "
                        f"{r['unit']} (persistence {r['mae_persistence']:.2f}, trend {r['mae_trend']:.2f})")
@@ -129,7 +163,7 @@ def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
     Zs = {s: driver_array(table, s, n) for s in STRUCTURES}
     matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in STRUCTURES}
     tables = {"design": design_table(plan, designs, matches),
-              "choice": model_choice(plan, Zs, matches, float(c.choice_quantile)),
+              "choice": model_choice(plan, Zs, matches, float(c.choice_quantile), int(cfg.seed)),
               "implausibility": implausibility_table(plan, matches)}
     weighted, tables["populations"], box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle)
     size = int(c.abc.particles) if c.abc.enabled else len(weighted)
@@ -147,6 +181,6 @@ def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
         bundle.write_table(FILES[name], t)
     how = {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys, "design_points": int(c.design_points),
            "replicates": int(cfg.replicates), "fit_until": int(c.fit_until), "holdout_until": int(c.holdout_until),
-           "targets": int(n), "cutoff": float(c.cutoff), "abc": bool(c.abc.enabled), "abc_box": box,
+           "targets": int(n), "cutoff": float(c.cutoff), "implausibility": plan.measure, "abc": bool(c.abc.enabled), "abc_box": box,
            "non_implausible": {s: int(matches[s].kept.sum()) for s in STRUCTURES}}
     return CalibrationResult(experiment=str(cfg.experiment), tables=tables, how=how)

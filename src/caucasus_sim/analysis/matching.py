@@ -6,12 +6,15 @@ hypercube (SALib) of `design_points` points over the uniform priors of
 `calibration.params`, for each model structure — v2, and the v1 structure (v2's start and
 history with every new mechanism at its neutral value) over the keys it has
 (`v1_params`) — each point with `replicates` replicates, run through the batched engine
-from 2013 to the end of the hold-out window; a point is non-implausible if its largest
-implausibility over the fit window's targets is below `cutoff`. *Model choice*: every
+from 2013 to the end of the hold-out window; a point is non-implausible if its
+implausibility over the fit window's targets — the largest, or by default the second
+largest (`calibration.implausibility`; Vernon, Goldstein & Bower 2010) — is below
+`cutoff`. *Model choice*: every
 (point, replicate) of both designs is a draw from its structure's prior; the draws whose
 ABC distance is in the lowest `choice_quantile` of all are accepted, and the share of each
 structure among them is its posterior probability (equal prior probabilities; ABC model
-choice by rejection, Grelaud et al. 2009). Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
+choice by rejection, Grelaud et al. 2009), with a bootstrap standard error over design
+points, or a one-sided bound where every accepted draw is one structure's. Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
 the box that holds the non-implausible points of v2. The posterior is the last ABC
 population (or, without stage 2, the non-implausible points), and it predicts the hold-out
 targets (`analysis.validation`).
@@ -30,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 
-from ..config import ConfigError, load_config, validate
+from ..config import ConfigError, describe_config_exception, load_config, validate
 from ..model import CaucasusModel, check_points, is_batchable
 from ..model.observation import (Links, ObservationSettings, discrepancy_variance, drivers, fit_links,
                                  implausibility, observation_variance, read_targets)
@@ -43,6 +46,10 @@ from .points import chunked, numeric_value, run_chunks
 
 STRUCTURES = ("v2", "v1")
 ABC_CLIENTS = ("native", "multiprocessing")
+# a point's implausibility: the largest over the fit window's targets, or the second or third
+# largest (its rank from the top), so that one outlying or badly modelled observation cannot
+# rule out the whole space (Vernon, Goldstein & Bower 2010, section 4)
+IMPLAUSIBILITY_MEASURES = {"max": 1, "second": 2, "third": 3}
 STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
 DESIGN_FILE = "design.parquet"
 
@@ -62,6 +69,7 @@ class CalibrationPlan:
     settings: ObservationSettings
     configs: dict  # structure -> configuration
     path: str
+    measure: str = "second"  # a point's implausibility (IMPLAUSIBILITY_MEASURES)
 
     def keys_of(self, structure: str) -> list[str]:
         return self.keys if structure == "v2" else self.v1_keys
@@ -123,7 +131,25 @@ def _check_priors(cfg) -> tuple[list[str], list[tuple[float, float]], list[str]]
     for k in c.v1_params:
         if k not in keys:
             raise ConfigError(f"calibration.v1_params: {k!r} is not one of calibration.params ({', '.join(keys)})")
+    _check_prior_ends(cfg, keys, bounds)
     return keys, bounds, [str(k) for k in c.v1_params]
+
+
+def _check_prior_ends(cfg, keys: list[str], bounds: list[tuple[float, float]]) -> None:
+    """Every prior's low and high are values the model takes (a design point can be anywhere
+    in the box): the configuration is checked with all lows, then with all highs."""
+    for end, name in ((0, "low"), (1, "high")):
+        out = copy.deepcopy(cfg)
+        for i, (key, b) in enumerate(zip(keys, bounds)):
+            try:
+                OmegaConf.update(out, key, b[end], merge=False)
+            except Exception as exc:
+                raise ConfigError(f"calibration.params[{i}]: {name} {b[end]!r} of {key}: "
+                                  f"{describe_config_exception(exc)}") from None
+        try:
+            validate(out)
+        except ConfigError as exc:
+            raise ConfigError(f"calibration.params: a prior's {name} end is not a value the model takes: {exc}") from None
 
 
 def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +162,7 @@ def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if fit.sum() == 0:
         raise ConfigError(f"calibration.fit_until: no target is dated {c.fit_until} or earlier; "
                           f"the targets run {targets['year'].min()}-{targets['year'].max()}")
+    _check_measure(str(c.implausibility), int(fit.sum()))
     for name, n in (("cutoff", c.cutoff), ("choice_quantile", c.choice_quantile)):
         if not float(n) > 0:
             raise ConfigError(f"calibration.{name}: {n!r} must be > 0")
@@ -153,6 +180,15 @@ def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if not 0 < float(a.quantile) < 1:
         raise ConfigError(f"calibration.abc.quantile: {a.quantile!r} must be between 0 and 1")
     return fit, holdout
+
+
+def _check_measure(measure: str, fitted: int) -> None:
+    if measure not in IMPLAUSIBILITY_MEASURES:
+        raise ConfigError(f"calibration.implausibility: unknown measure {measure!r}; expected one of "
+                          f"{', '.join(IMPLAUSIBILITY_MEASURES)}")
+    if IMPLAUSIBILITY_MEASURES[measure] > fitted:
+        raise ConfigError(f"calibration.implausibility: {measure!r} needs at least {IMPLAUSIBILITY_MEASURES[measure]} "
+                          f"targets in the fit window, which has {fitted}; use max or move calibration.fit_until")
 
 
 def check_calibration(cfg) -> CalibrationPlan:
@@ -178,7 +214,8 @@ def check_calibration(cfg) -> CalibrationPlan:
     dates = [observation_date(y, start, end).isoformat() for y in targets["year"]]
     configs = {s: _structure_config(cfg, s, sorted(set(dates)), end) for s in STRUCTURES}
     return CalibrationPlan(keys=keys, bounds=bounds, v1_keys=v1_keys, targets=targets, fit=fit, holdout=holdout,
-                           dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path))
+                           dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path),
+                           measure=str(c.implausibility))
 
 
 def _structure_config(cfg, structure: str, dates: list[str], end: dt.date):
@@ -249,33 +286,48 @@ def driver_array(table: pd.DataFrame, structure: str, n_targets: int) -> np.ndar
 # ------------------------------------------------------------------------ stage 1 and model choice
 
 
+def ranked_implausibility(imp: np.ndarray, fit: np.ndarray, measure: str) -> np.ndarray:
+    """Each point's implausibility by `measure`: the largest, second or third largest over
+    the fit window's targets (imp: points x targets)."""
+    return np.sort(imp[:, fit], axis=1)[:, -IMPLAUSIBILITY_MEASURES[measure]]
+
+
 @dataclass
 class Match:
     """History matching of one structure: the fitted links, predicted mean and variance of
-    every target, its implausibility, and the non-implausible points."""
+    every target, its implausibility, each point's implausibility by `measure` (the largest,
+    second or third largest over the fit window) and the points it keeps."""
 
     links: Links
     mean: np.ndarray  # (points, targets)
     var: np.ndarray
-    implausibility: np.ndarray
-    largest: np.ndarray  # (points,) over the fit window
+    implausibility: np.ndarray  # (points, targets)
+    fit: np.ndarray  # (targets,) bool: the window the points are screened on
+    measure: str  # max | second | third
+    screened: np.ndarray  # (points,) the implausibility by `measure`, compared with the cutoff
     kept: np.ndarray  # (points,) bool
     cutoff: float
 
+    def ranked(self, measure: str) -> np.ndarray:
+        """Each point's implausibility by another measure (for the design table)."""
+        return ranked_implausibility(self.implausibility, self.fit, measure)
+
 
 def history_match(plan: CalibrationPlan, Z: np.ndarray, cutoff: float, fit: np.ndarray | None = None,
-                  observed: np.ndarray | None = None) -> Match:
-    """Implausibility of every point of a design with drivers Z (points, replicates, targets)."""
+                  observed: np.ndarray | None = None, measure: str | None = None) -> Match:
+    """Implausibility of every point of a design with drivers Z (points, replicates, targets),
+    screened by `measure` (the plan's, unless given)."""
     fit = plan.fit if fit is None else fit
+    measure = plan.measure if measure is None else measure
     y = plan.targets["value"].to_numpy() if observed is None else observed
     links = fit_links(Z.mean(axis=1), plan.targets.assign(value=y), fit, plan.settings)
     pred = links.predict(Z)
     mean = pred.mean(axis=1)
     var = pred.var(axis=1, ddof=1) if Z.shape[1] > 1 else np.zeros_like(mean)
     imp = implausibility(y, mean, var, plan.obs_var, plan.disc_var)
-    largest = imp[:, fit].max(axis=1)
-    return Match(links=links, mean=mean, var=var, implausibility=imp, largest=largest, kept=largest < cutoff,
-                 cutoff=cutoff)
+    screened = ranked_implausibility(imp, fit, measure)
+    return Match(links=links, mean=mean, var=var, implausibility=imp, fit=fit, measure=measure, screened=screened,
+                 kept=screened < cutoff, cutoff=cutoff)
 
 
 def distances(plan: CalibrationPlan, Z: np.ndarray, links: Links, fit: np.ndarray | None = None,
@@ -288,17 +340,71 @@ def distances(plan: CalibrationPlan, Z: np.ndarray, links: Links, fit: np.ndarra
     return np.sqrt((r[..., fit] ** 2).mean(axis=-1))
 
 
-def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float) -> pd.DataFrame:
-    """Posterior probability of each structure by ABC rejection over both designs."""
-    d = {s: distances(plan, Zs[s], matches[s].links).ravel() for s in Zs}
-    eps = float(np.quantile(np.concatenate(list(d.values())), quantile))
-    accepted = {s: int((d[s] <= eps).sum()) for s in d}
+# the bootstrap's resamples: its standard error is then itself within about 2% (1 / sqrt(2 B))
+CHOICE_RESAMPLES = 1000
+BOUND_LEVEL = 0.95  # the one-sided bound where every accepted draw is one structure's
+
+
+def accepted_draws(d: dict, quantile: float) -> tuple[float, dict]:
+    """The ABC threshold (the `quantile` of all draws' distances) and, per structure, which
+    of its draws (points x replicates) are at or below it."""
+    eps = float(np.quantile(np.concatenate([v.ravel() for v in d.values()]), quantile))
+    return eps, {s: v <= eps for s, v in d.items()}
+
+
+def choice_standard_error(d: dict, quantile: float, seed: int, resamples: int = CHOICE_RESAMPLES) -> dict:
+    """The Monte Carlo standard error of each structure's posterior probability: the sd over
+    `resamples` bootstrap resamples of the design points of each structure (a point with all
+    its replicates; threshold and shares recomputed in each). Over points, not draws: the
+    replicates of a point share its parameters, so the points are the independent draws from
+    the prior, and a binomial error over draws would understate the error when a point's
+    replicates are accepted together; the threshold, itself estimated, varies with them."""
+    rng = np.random.default_rng(seed)
+    shares = {s: np.empty(resamples) for s in d}
+    for b in range(resamples):
+        _, ok = accepted_draws({s: v[rng.integers(0, len(v), len(v))] for s, v in d.items()}, quantile)
+        total = sum(int(o.sum()) for o in ok.values())  # >= 1: the threshold is one of the distances
+        for s in d:
+            shares[s][b] = ok[s].sum() / total
+    return {s: float(v.std(ddof=1)) for s, v in shares.items()}
+
+
+def one_sided_bound(points: int, level: float = BOUND_LEVEL) -> float:
+    """The one-sided lower bound on a structure's probability when all the accepted draws,
+    at `points` design points, are its own: with none of `points` independent accepted
+    points from the other structure, the exact (Clopper-Pearson) upper bound on the other's
+    probability is 1 - (1 - level)^(1/points) (about 3 / points at 95%, the rule of three)."""
+    return float((1.0 - level) ** (1.0 / points))
+
+
+def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float, seed: int) -> pd.DataFrame:
+    """Posterior probability of each structure by ABC rejection over both designs
+    (`choice_table` of their distances)."""
+    d = {s: distances(plan, Zs[s], matches[s].links) for s in Zs}
+    return choice_table(d, {s: matches[s].kept for s in Zs}, quantile, seed)
+
+
+def choice_table(d: dict, kept: dict, quantile: float, seed: int) -> pd.DataFrame:
+    """Per structure (d: its distances, points x replicates; kept: its non-implausible
+    points): accepted draws, posterior probability, its bootstrap standard error
+    (`choice_standard_error`) and, where every accepted draw is one structure's, the
+    one-sided 95% bounds (`lower_95` for it, `upper_95` for the other; NaN otherwise)."""
+    eps, ok = accepted_draws(d, quantile)
+    accepted = {s: int(ok[s].sum()) for s in d}
+    points = {s: int(ok[s].any(axis=1).sum()) for s in d}
     total = sum(accepted.values())
+    se = choice_standard_error(d, quantile, seed)
+    alone = [s for s in d if accepted[s] == total]
+    bound = one_sided_bound(points[alone[0]]) if alone else np.nan
     return pd.DataFrame({"structure": list(d), "description": [STRUCTURE_NAMES[s] for s in d],
-                         "draws": [len(d[s]) for s in d], "accepted": [accepted[s] for s in d],
-                         "threshold": eps, "posterior_probability": [accepted[s] / total for s in d],
-                         "non_implausible_points": [int(matches[s].kept.sum()) for s in d],
-                         "design_points": [len(matches[s].kept) for s in d],
+                         "draws": [d[s].size for s in d], "accepted": [accepted[s] for s in d],
+                         "accepted_points": [points[s] for s in d], "threshold": eps,
+                         "posterior_probability": [accepted[s] / total for s in d],
+                         "probability_se": [se[s] for s in d],
+                         "lower_95": [bound if s in alone else np.nan for s in d],
+                         "upper_95": [1.0 - bound if alone and s not in alone else np.nan for s in d],
+                         "non_implausible_points": [int(kept[s].sum()) for s in d],
+                         "design_points": [len(kept[s]) for s in d],
                          "median_distance": [float(np.median(d[s])) for s in d]})
 
 
@@ -349,13 +455,18 @@ def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd
 
 
 def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.DataFrame:
-    """One row per design point: its values, largest implausibility and whether it is kept."""
+    """One row per design point: its values, its implausibility by every measure
+    (`implausibility_max`, `_second`, `_third`), and whether it is kept by the measure the
+    calibration screens with (`screened_by`)."""
     parts = []
     for s in STRUCTURES:
         df = pd.DataFrame(designs[s], columns=plan.keys_of(s))
         df.insert(0, "point", np.arange(len(df), dtype=np.int64))
         df.insert(0, "structure", s)
-        df["largest_implausibility"] = matches[s].largest
+        for measure in IMPLAUSIBILITY_MEASURES:
+            if IMPLAUSIBILITY_MEASURES[measure] <= int(matches[s].fit.sum()):
+                df[f"implausibility_{measure}"] = matches[s].ranked(measure)
+        df["screened_by"] = matches[s].measure
         df["non_implausible"] = matches[s].kept
         parts.append(df)
     return pd.concat(parts, ignore_index=True)

@@ -397,7 +397,11 @@ class CalibrationConfig:
     v1_params: list[str] = field(default_factory=list)  # the keys of params that the v1 structure has
     design_points: int = 500  # stage 1: Latin hypercube points per model structure
     points_per_batch: int = 100
-    cutoff: float = 3.0  # a point is non-implausible if its largest implausibility is below this
+    cutoff: float = 3.0  # a point is non-implausible if its implausibility (below) is below this
+    # a point's implausibility over the fit window's targets: the largest (max), or the second
+    # or third largest, so that one badly modelled observation cannot rule out every point
+    # (Vernon, Goldstein & Bower 2010)
+    implausibility: str = "second"  # max | second | third
     choice_quantile: float = 0.05  # model choice: accept this share of all (point, replicate) draws
     recovery_datasets: int = 20  # synthetic data sets of the recovery check
     observation: ObservationConfig = field(default_factory=ObservationConfig)

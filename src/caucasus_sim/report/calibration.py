@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from ..analysis.calibration import FILES
+from ..analysis.calibration import FILES, choice_statement, probability_value
+from ..analysis.matching import IMPLAUSIBILITY_MEASURES
 from ..outputs import in_order
 from .document import Document, Figures, Section, subplots, table, text
 
 IDENTIFIED = 0.7  # posterior sd / prior sd below this: the data pin the parameter down
+MEASURE_WORDS = {"max": "largest", "second": "second-largest", "third": "third-largest"}
 
 
 def _read(folder: Path) -> dict:
@@ -20,43 +22,37 @@ def _read(folder: Path) -> dict:
             for name, file in FILES.items()}
 
 
-def _choice_section(t: dict) -> Section:
+def _choice_section(t: dict, measure: str, cutoff: float) -> Section:
     c = t["choice"]
     rows = [[text(r["description"]), f"{r['design_points']}", f"{r['non_implausible_points']}",
-             f"{r['accepted']} of {r['draws']}", f"{r['posterior_probability']:.2f}", f"{r['median_distance']:.3f}"]
+             f"{r['accepted']} of {r['draws']}", probability_value(r), f"{r['median_distance']:.3f}"]
             for _, r in c.iterrows()]
-    reading = (table(["structure", "design points", "non-implausible", "accepted draws", "P(structure)",
+    reading = (table(["structure", "design points", f"non-implausible ({MEASURE_WORDS[measure]} < {cutoff:g})",
+                      "accepted draws", "P(structure)",
                       "median distance"], rows) + "\n\n"
                + f"ABC model choice by rejection (equal prior probabilities; a draw is accepted if its distance is "
-               f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): {_odds(c)}. "
-               "The median distances of the two designs differ by "
-               f"{abs(c['median_distance'].iloc[0] - c['median_distance'].iloc[1]):.3f}: the odds come from the "
-               "tails of the designs, where v2's extra mechanisms reach closer fits.")
+               f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): {choice_statement(c)}. "
+               + ("The ± is the Monte Carlo standard error: the sd over bootstrap resamples of the design points. "
+                  if c["lower_95"].isna().all() else "")
+               + "The median distances of the two designs differ by "
+               f"{abs(c['median_distance'].iloc[0] - c['median_distance'].iloc[1]):.3f}: the probabilities come "
+               "from the tails of the designs, where v2's extra mechanisms reach closer fits.")
     return Section("Model choice: v2 against the v1 structure", None, "", reading)
 
 
-def _odds(c) -> str:
-    """The posterior odds of v2 against the v1 structure as the accepted draws estimate them;
-    when one structure has none, a bound set by the number of draws, not "inf"."""
-    n = c.set_index("structure")["accepted"].astype(int)
-    if n["v1"] > 0 and n["v2"] > 0:
-        return f"the posterior odds of v2 against the v1 structure are {n['v2'] / n['v1']:.1f}"
-    if n["v1"] == n["v2"] == 0:
-        return "no draw is accepted, so the data give no odds"
-    winner, loser = ("v2", "v1") if n["v1"] == 0 else ("v1", "v2")
-    return (f"all {n[winner]} accepted draws are {winner}'s and none {loser}'s: the odds in favour of {winner} "
-            f"are at least about {n[winner]}:1, a bound set by the number of draws, not an estimate")
-
-
-def _unmatched_section(t: dict, cutoff: float) -> Section:
+def _unmatched_section(t: dict, cutoff: float, measure: str) -> Section:
     imp = t["implausibility"]
     v2 = imp[imp["structure"] == "v2"].sort_values("smallest", ascending=False).head(8)
     rows = [[text(r["series"]), str(r["year"]), f"{r['value']:.3f}", f"{r['smallest']:.2f}", f"{r['median']:.2f}",
              f"{r['share_below_cutoff']:.2f}"] for _, r in v2.iterrows()]
     n_bad = int((imp[imp["structure"] == "v2"]["smallest"] >= cutoff).sum())
     said = (f"{n_bad} observation of the fit window has" if n_bad == 1 else f"{n_bad} observations of the fit window have")
+    screen = (f"; a point is non-implausible if its {MEASURE_WORDS[measure]} implausibility over the fit window is "
+              f"below {cutoff:g}, so " + ("these alone rule out every point" if n_bad >= IMPLAUSIBILITY_MEASURES[measure]
+                                         else f"{'it' if n_bad == 1 else 'they'} cannot rule out a point alone")
+              if n_bad else "")
     reading = (f"{said} an implausibility of {cutoff:g} or more at every design point of v2: no parameter set "
-               "within the priors matches it. The eight hardest:\n\n"
+               f"within the priors matches it{screen}. The eight hardest:\n\n"
                + table(["series", "year", "observed", "smallest implausibility", "median", f"share < {cutoff:g}"],
                        rows))
     return Section("What no design point matches", None, "", reading)
@@ -168,7 +164,8 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
     """Draw the figures and return the report of a calibration folder."""
     t = _read(folder)
     c = cfg.calibration
-    sections = [_choice_section(t), _unmatched_section(t, float(c.cutoff)), _marginals_section(t, figs),
+    sections = [_choice_section(t, str(c.implausibility), float(c.cutoff)),
+                _unmatched_section(t, float(c.cutoff), str(c.implausibility)), _marginals_section(t, figs),
                 _pairs_section(t, figs), _series_section(t, figs, int(c.fit_until)), _validation_section(t)]
     pops = t["populations"]
     stage2 = (f"ABC-SMC (ELFI) with {int(c.abc.particles)} particles, {len(pops)} populations, thresholds "
@@ -179,7 +176,8 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         f"- Targets: {len(t['predictive'])} observations in {t['predictive']['series'].nunique()} series; fit to "
         f"{int(c.fit_until)}, hold-out {int(c.fit_until) + 1}-{int(c.holdout_until)}.",
         f"- Stage 1: history matching over {int(c.design_points)} Latin-hypercube points per structure x "
-        f"{int(cfg.replicates)} replicates; cutoff {float(c.cutoff):g}.",
+        f"{int(cfg.replicates)} replicates; a point is non-implausible if its "
+        f"{MEASURE_WORDS[str(c.implausibility)]} implausibility over the fit window is below {float(c.cutoff):g}.",
         f"- Stage 2: {stage2}.",
         "- Tables: " + ", ".join(f"`{f}`" for f in FILES.values()) + ".",
     ]
