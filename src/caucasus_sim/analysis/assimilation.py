@@ -104,8 +104,8 @@ def build(cfg, path: str, draws: list[dict] | None, lineage: Lineage, until: int
 class Discrepancy:
     """A random walk per series and particle, filtered (Kalman): mean and variance
     (particles, series) at `year` (series,), the year of its last update (nan: none yet).
-    `step_var` is each series' variance per year (its kind's), `start_var` its variance at
-    its first observation."""
+    `step_var` is its variance per year (particles, series: each particle draws its kind's),
+    `start_var` its variance at a series' first observation (series,)."""
 
     mean: np.ndarray
     var: np.ndarray
@@ -115,14 +115,15 @@ class Discrepancy:
 
     @classmethod
     def fresh(cls, particles: int, step_var: np.ndarray, start_var: np.ndarray) -> Discrepancy:
-        S = len(step_var)
+        S = len(start_var)
+        step = np.broadcast_to(np.asarray(step_var, float), (particles, S)).copy()
         return cls(np.zeros((particles, S)), np.broadcast_to(start_var, (particles, S)).copy(),
-                   np.full(S, np.nan), np.asarray(step_var, float), np.asarray(start_var, float))
+                   np.full(S, np.nan), step, np.asarray(start_var, float))
 
     def prior_var(self, series: np.ndarray, year: float) -> np.ndarray:
         """The walk's variance at `year` before that year's observation, (particles, len(series))."""
         gap = np.nan_to_num(year - self.year[series], nan=0.0)
-        return self.var[:, series] + self.step_var[series] * np.maximum(gap, 0.0)
+        return self.var[:, series] + self.step_var[:, series] * np.maximum(gap, 0.0)
 
     def update(self, series: np.ndarray, year: float, predicted: np.ndarray, observed: np.ndarray,
                obs_var: np.ndarray) -> np.ndarray:
@@ -140,10 +141,10 @@ class Discrepancy:
     def forecast(self, series: np.ndarray, year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the walk at later years (particles, targets)."""
         gap = np.where(np.isnan(self.year[series]), 0.0, year - self.year[series])
-        return self.mean[:, series], self.var[:, series] + self.step_var[series] * np.maximum(gap, 0.0)
+        return self.mean[:, series], self.var[:, series] + self.step_var[:, series] * np.maximum(gap, 0.0)
 
     def take(self, ancestors: np.ndarray) -> None:
-        self.mean, self.var = self.mean[ancestors], self.var[ancestors]
+        self.mean, self.var, self.step_var = self.mean[ancestors], self.var[ancestors], self.step_var[ancestors]
 
 
 def innovation_loglik(predicted: np.ndarray, observed: np.ndarray, series: np.ndarray, years: np.ndarray,
@@ -159,18 +160,35 @@ def innovation_loglik(predicted: np.ndarray, observed: np.ndarray, series: np.nd
     return total
 
 
-def estimate_step_var(predicted: np.ndarray, observed: np.ndarray, series: np.ndarray, years: np.ndarray,
-                      kinds: np.ndarray, obs_var: np.ndarray, start_var: np.ndarray, n_series: int,
-                      grid: np.ndarray) -> dict:
-    """The random walk's variance per year of each kind: the value of `grid` that maximises
-    the likelihood of that kind's innovations inside the fit window (one kind at a time)."""
+def step_var_posterior(predicted: np.ndarray, observed: np.ndarray, series: np.ndarray, years: np.ndarray,
+                       kinds: np.ndarray, obs_var: np.ndarray, start_var: np.ndarray, n_series: int,
+                       grid: np.ndarray) -> dict:
+    """The random walk's variance per year of each kind, given the innovations of that
+    kind's observations (leave-future-out, inside the fit window): {kind: probabilities
+    over `grid`} under a prior uniform over the grid (log-spaced: uniform in log sd)."""
     out = {}
     for kind in np.unique(kinds):
         sel = kinds == kind
-        ll = [innovation_loglik(predicted[sel], observed[sel], series[sel], years[sel], obs_var[sel],
-                                np.full(n_series, g), start_var) for g in grid]
-        out[str(kind)] = float(grid[int(np.argmax(ll))])
+        ll = np.array([innovation_loglik(predicted[sel], observed[sel], series[sel], years[sel], obs_var[sel],
+                                         np.full(n_series, g), start_var) for g in grid])
+        w = np.exp(ll - ll.max())
+        out[str(kind)] = w / w.sum()
     return out
+
+
+def estimate_step_var(predicted: np.ndarray, observed: np.ndarray, series: np.ndarray, years: np.ndarray,
+                      kinds: np.ndarray, obs_var: np.ndarray, start_var: np.ndarray, n_series: int,
+                      grid: np.ndarray) -> dict:
+    """The maximum-likelihood variance per year of each kind (the mode of `step_var_posterior`)."""
+    post = step_var_posterior(predicted, observed, series, years, kinds, obs_var, start_var, n_series, grid)
+    return {kind: float(grid[int(np.argmax(p))]) for kind, p in post.items()}
+
+
+def draw_step_var(posterior: np.ndarray, grid: np.ndarray, keys: np.ndarray, kind: str) -> np.ndarray:
+    """Each particle's variance per year of one kind, drawn from its posterior over `grid`
+    with a uniform of the particle's own key (the "walk:<kind>" stream at step 0)."""
+    u = uniforms(keys, 0, stream_id(f"walk:{kind}"))[0]
+    return grid[np.minimum(np.searchsorted(np.cumsum(posterior), u), len(grid) - 1)]
 
 
 # ------------------------------------------------------------------------ the filter

@@ -38,6 +38,7 @@ from ..config import ConfigError, validate
 from ..model import CaucasusModel, check_points
 from ..model.events import path_events
 from ..model.observation import Links, drivers, fit_links, observation_variance
+from ..model.streams import replicate_keys
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from . import assimilation as pf
@@ -207,19 +208,14 @@ def origin_forecast(plan: ForecastPlan, Z: np.ndarray, observed: np.ndarray, ori
     links = fit_links(Z[ok], t.assign(value=observed), fit, plan.calib.settings)  # (draws, targets)
     codes, names = pd.factorize(pd.concat([t["series"], predict["series"]]))
     series, pseries = codes[:len(t)], codes[len(t):]
-    kinds = t["kind"].to_numpy()
-    start_var = _per_series(len(names), series, plan.calib.disc_var)
     mean_prediction = links.predict(Z[ok][:, None, :])[:, 0, :].mean(axis=0)
-    step = pf.estimate_step_var(mean_prediction[fit], observed[fit], series[fit], t["year"].to_numpy()[fit],
-                                kinds[fit], t["obs_var"].to_numpy()[fit], start_var, len(names), STEP_SD_GRID ** 2)
-    step_var = _per_series(len(names), np.r_[series, pseries],
-                           np.array([step.get(k, 0.0) for k in np.r_[kinds, predict["kind"].to_numpy()]]))
+    walk, step_sd = _walk(plan, mean_prediction, observed, fit, series, pseries, predict, int(f.particles), seed)
     cfg = plan.config_to(int(predict["year"].max()))
     probe = CaucasusModel(cfg, path=plan.calib.path, replicates=1, record="outcomes")
     obs = _observations(probe, t, fit, observed, series)
     filtered = pf.assimilate(cfg, plan.calib.path, draws, obs,
                              lambda m, idx, draw: _predict(links, draw, idx, model_drivers(m, t.iloc[idx])),
-                             pf.Discrepancy.fresh(int(f.particles), step_var, start_var),
+                             walk,
                              particles=int(f.particles), seed=seed, ess_threshold=float(f.ess_threshold),
                              origin_step=probe.step_at(dt.date(origin, 12, 31)))
     m = filtered.model.run()
@@ -229,8 +225,35 @@ def origin_forecast(plan: ForecastPlan, Z: np.ndarray, observed: np.ndarray, ori
     noise = np.random.default_rng(seed + origin).standard_normal(values.shape)
     out = values + mean + noise * np.sqrt(var + predict["obs_var"].to_numpy())
     out = np.where((predict["kind"] == "survey").to_numpy(), np.clip(out, 0.0, 1.0), out)
-    return OriginForecast(draws=out, accepted=int(ok.sum()), step_sd={k: float(np.sqrt(v)) for k, v in step.items()},
+    return OriginForecast(draws=out, accepted=int(ok.sum()), step_sd=step_sd,
                           ess=filtered.ess, resamplings=int(sum(filtered.resampled)))
+
+
+def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: np.ndarray, series: np.ndarray,
+          pseries: np.ndarray, predict: pd.DataFrame, particles: int, seed: int) -> tuple[pf.Discrepancy, dict]:
+    """The random-walk discrepancy the particles start with: each particle's variance per
+    year of each kind drawn from its posterior given the fit window's innovations (with the
+    draws' mean prediction), and the posterior median sd of each kind."""
+    t = plan.targets
+    n = int(max(series.max(), pseries.max())) + 1
+    kinds = t["kind"].to_numpy()
+    start_var = _per_series(n, series, plan.calib.disc_var)
+    grid = STEP_SD_GRID ** 2
+    post = pf.step_var_posterior(predicted[fit], observed[fit], series[fit], t["year"].to_numpy()[fit], kinds[fit],
+                                 t["obs_var"].to_numpy()[fit], start_var, n, grid)
+    keys = replicate_keys(seed, np.arange(particles))  # the particles' first keys (assimilation.Lineage.start)
+    kind_of = _per_series_kind(n, np.r_[series, pseries], np.r_[kinds, predict["kind"].to_numpy()])
+    step = np.zeros((particles, n))
+    for kind, p in post.items():
+        step[:, kind_of == kind] = pf.draw_step_var(p, grid, keys, kind)[:, None]
+    median = {kind: float(STEP_SD_GRID[np.searchsorted(np.cumsum(p), 0.5)]) for kind, p in post.items()}
+    return pf.Discrepancy.fresh(particles, step, start_var), median
+
+
+def _per_series_kind(n: int, series: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    out[series] = kinds
+    return out
 
 
 def _predict(links: Links, draw: np.ndarray, columns: np.ndarray, z: np.ndarray) -> np.ndarray:
