@@ -165,13 +165,17 @@ def step_var_posterior(predicted: np.ndarray, observed: np.ndarray, series: np.n
                        grid: np.ndarray) -> dict:
     """The random walk's variance per year of each kind, given the innovations of that
     kind's observations (leave-future-out, inside the fit window): {kind: probabilities
-    over `grid`} under a prior uniform over the grid (log-spaced: uniform in log sd)."""
+    over `grid`} under a prior uniform in the sd over the grid's range (each grid value
+    weighted by the width of its cell in sd). A short window barely informs the variance,
+    and a prior uniform in log sd would then put most of the mass on the smallest values."""
+    sd = np.sqrt(grid)
+    prior = np.gradient(sd)
     out = {}
     for kind in np.unique(kinds):
         sel = kinds == kind
         ll = np.array([innovation_loglik(predicted[sel], observed[sel], series[sel], years[sel], obs_var[sel],
                                          np.full(n_series, g), start_var) for g in grid])
-        w = np.exp(ll - ll.max())
+        w = np.exp(ll - ll.max()) * prior
         out[str(kind)] = w / w.sum()
     return out
 
@@ -179,9 +183,10 @@ def step_var_posterior(predicted: np.ndarray, observed: np.ndarray, series: np.n
 def estimate_step_var(predicted: np.ndarray, observed: np.ndarray, series: np.ndarray, years: np.ndarray,
                       kinds: np.ndarray, obs_var: np.ndarray, start_var: np.ndarray, n_series: int,
                       grid: np.ndarray) -> dict:
-    """The maximum-likelihood variance per year of each kind (the mode of `step_var_posterior`)."""
+    """The variance per year of each kind that maximises the likelihood of its innovations."""
     post = step_var_posterior(predicted, observed, series, years, kinds, obs_var, start_var, n_series, grid)
-    return {kind: float(grid[int(np.argmax(p))]) for kind, p in post.items()}
+    prior = np.gradient(np.sqrt(grid))
+    return {kind: float(grid[int(np.argmax(p / prior))]) for kind, p in post.items()}
 
 
 def draw_step_var(posterior: np.ndarray, grid: np.ndarray, keys: np.ndarray, kind: str) -> np.ndarray:

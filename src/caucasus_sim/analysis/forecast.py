@@ -47,6 +47,10 @@ from .matching import (CalibrationPlan, _check_priors, _settings, observation_da
 from .validation import accept
 
 STEP_SD_GRID = np.geomspace(1e-3, 0.5, 40)  # candidate random-walk sds per year (shares, ideal-point units)
+# the walk's sd at a series' first observation: diffuse (much wider than any level misfit),
+# so that the first observation sets the series' level and only later ones, each predicted
+# before it is seen, inform the walk's variance
+DIFFUSE_SD = {"survey": 1.0, "ideal_point": 3.0}
 
 
 @dataclass
@@ -237,7 +241,7 @@ def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: 
     t = plan.targets
     n = int(max(series.max(), pseries.max())) + 1
     kinds = t["kind"].to_numpy()
-    start_var = _per_series(n, series, plan.calib.disc_var)
+    start_var = _per_series(n, series, np.array([DIFFUSE_SD[k] ** 2 for k in kinds]))
     grid = STEP_SD_GRID ** 2
     post = pf.step_var_posterior(predicted[fit], observed[fit], series[fit], t["year"].to_numpy()[fit], kinds[fit],
                                  t["obs_var"].to_numpy()[fit], start_var, n, grid)
