@@ -33,7 +33,8 @@ def _skill_section(t: dict) -> Section:
     verdict = "; ".join(f"{KINDS[r['kind']]}: CRPS skill {r['crps_skill']:+.2f} against probabilistic persistence"
                         f" ({'beats it' if r['crps_skill'] > 0 else 'does not beat it'})" for _, r in pooled.iterrows())
     reading = (f"Pooled over origins, {verdict}. Skill = 1 − score / baseline's score (positive: the model is "
-               "better); survey scores in percentage points, ideal points in their units.\n\n"
+               "better); survey scores in percentage points, ideal points in their units. Where a series has fewer "
+               "than 3 (trend) or 4 (AR(1)) observations up to the origin, that baseline is persistence's.\n\n"
                + table(["targets", "origin", "baseline", "n", "CRPS model", "CRPS baseline", "CRPS skill",
                         "MAE model", "MAE baseline", "unit"], rows))
     return Section("Skill against probabilistic baselines", None, "", reading)
@@ -50,7 +51,7 @@ def _coverage_section(t: dict, figs: Figures) -> Section:
         row[0].set_title(f"PIT of the model's hindcasts, {KINDS[kind]}", fontsize=8)
         plots.plot_coverage_by_horizon(s[s["kind"] == kind], ax=row[1], methods=methods)
         row[1].set_title(f"coverage by horizon, {KINDS[kind]}", fontsize=8)
-    axes[0, 1].legend(handles=plots.coverage_legend_handles(methods), fontsize=6, loc="lower left")
+    fig.legend(handles=plots.coverage_legend_handles(methods), fontsize=7, loc="outside lower center", ncol=6)
     image = figs.save(fig, "pit_and_coverage")
     pooled = s[(s["origin"].astype(str) == "all") & (s["horizon"].astype(str) == "all")]
     rows = [[text(KINDS[r["kind"]]), text(r["method"]), str(int(r["n"])), f"{r['coverage_50']:.2f}",
@@ -65,15 +66,16 @@ def _coverage_section(t: dict, figs: Figures) -> Section:
 
 def _origins_section(t: dict) -> Section:
     o, syn = t["origins"], t["synthetic"]
-    rows = [[str(r["origin"]), str(r["targets"]), str(r["accepted_draws"]), f"{r['survey_step_sd']:.3f}",
-             f"{r['ideal_point_step_sd']:.3f}", str(r["resamplings"]), f"{r['smallest_ess']:.0f} of {r['particles']}"]
-            for _, r in o.iterrows()]
+    rows = [[str(int(r["origin"])), str(int(r["targets"])), str(int(r["accepted_draws"])), f"{r['survey_step_sd']:.3f}",
+             f"{r['ideal_point_step_sd']:.3f}", str(int(r["resamplings"])),
+             f"{r['smallest_ess']:.0f} of {int(r['particles'])}"] for _, r in o.iterrows()]
     reading = (table(["origin", "predicted targets", "accepted draws", "walk sd / year (share)",
                       "walk sd / year (ideal point)", "resamplings", "smallest ESS"], rows))
     if len(syn):
         g = syn.groupby(["origin", "kind"]).agg(sets=("dataset", "nunique"), targets=("targets", "sum"),
                                                 c90=("coverage_90", "mean"), c50=("coverage_50", "mean"))
-        srows = [[str(o_), text(KINDS[k]), str(r["sets"]), str(r["targets"]), f"{r['c90']:.2f}", f"{r['c50']:.2f}"]
+        srows = [[str(o_), text(KINDS[k]), str(int(r["sets"])), str(int(r["targets"])), f"{r['c90']:.2f}",
+                  f"{r['c50']:.2f}"]
                  for (o_, k), r in g.iterrows()]
         hits = syn.assign(hit=syn["coverage_90"] * syn["targets"]).groupby("origin")[["hit", "targets"]].sum()
         worst = hits["hit"] / hits["targets"]
