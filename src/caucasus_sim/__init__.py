@@ -20,7 +20,7 @@ import importlib
 # The public names, imported when first used (PEP 562): `import caucasus_sim` alone, as the
 # console command's `--version` and `--help` do, costs no Hydra, Mesa or pandas.
 _PUBLIC = {
-    "AttributionResult": "analysis", "CalibrationResult": "analysis", "Result": "analysis",
+    "AttributionResult": "analysis", "CalibrationResult": "analysis", "ForecastResult": "analysis", "Result": "analysis",
     "RunResult": "analysis", "SensitivityResult": "analysis", "SweepResult": "analysis",
     "ConfigError": "config", "load_config": "config",
     "CaucasusModel": "model", "DiasporaAgent": "model", "StateAgent": "model",
@@ -46,6 +46,7 @@ __all__ = [
     "CaucasusModel",
     "ConfigError",
     "DiasporaAgent",
+    "ForecastResult",
     "Result",
     "RunResult",
     "SensitivityResult",

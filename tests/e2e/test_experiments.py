@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from helpers import FAST_FIGURES, SHORT_HISTORY, compose
 
-from caucasus_sim import (AttributionResult, CalibrationResult, CaucasusModel, RunResult, SensitivityResult,
-                          SweepResult, run)
+from caucasus_sim import (AttributionResult, CalibrationResult, CaucasusModel, ForecastResult, RunResult,
+                          SensitivityResult, SweepResult, run)
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parents[2] / "experiments").glob("*.yaml"))
 
@@ -25,10 +25,12 @@ SHRINK = {"sensitivity": ["sensitivity.base_samples=4"],  # 4 (D + 2) points, no
           "calibration": ["calibration.abc.enabled=false", "calibration.design_points=6",
                           "calibration.abc.particles=8", "calibration.abc.batch_size=8",
                           "calibration.abc.populations=0", "calibration.recovery_datasets=2",
-                          "calibration.choice_quantile=0.5", "calibration.fit_until=2014", "calibration.holdout_until=2015"]}
-FULL_HISTORY = ("alignment_paths", "fj_known_answer", "calibration")  # the calibration needs its 2013 start
+                          "calibration.choice_quantile=0.5", "calibration.fit_until=2014", "calibration.holdout_until=2015"],
+          "forecast": ["forecast.design_points=6", "forecast.particles=12", "forecast.accept_quantile=0.5",
+                       "forecast.origins=[2019]", "forecast.until=2023", "forecast.synthetic_datasets=1"]}
+FULL_HISTORY = ("alignment_paths", "fj_known_answer", "calibration", "forecast")  # these need the 2013 start
 RESULT_TYPES = {"run": RunResult, "sweep": SweepResult, "attribution": AttributionResult,
-                "sensitivity": SensitivityResult, "calibration": CalibrationResult}
+                "sensitivity": SensitivityResult, "calibration": CalibrationResult, "forecast": ForecastResult}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
@@ -47,6 +49,10 @@ def test_experiment_runs_shrunk(name, tmp_results):
     if isinstance(results, SensitivityResult):  # one row per sampled point, one index row per parameter
         assert (results.samples["replicates"] == 4).all()
         assert list(results.indices["param"]) == [p.key for p in cfg.sensitivity.params]
+        return
+    if isinstance(results, ForecastResult):  # the origin's hindcasts and the registration to its last year
+        assert set(results.tables["hindcast"]["origin"]) == {2019}
+        assert results.tables["forecast"]["year"].max() == 2023
         return
     if isinstance(results, CalibrationResult):  # both structures, a posterior over the calibrated keys
         assert set(results.tables["choice"]["structure"]) == {"v2", "v1"}

@@ -9,10 +9,11 @@ a figure or writes a report.
 
 from .attribution import AttributionResult
 from .calibration import CalibrationResult
+from .hindcast import ForecastResult
 from .result import Result
 from .runs import RunResult, run_paths, simulate
 from .sensitivity import SensitivityResult
 from .sweep import SweepResult
 
-__all__ = ["AttributionResult", "CalibrationResult", "Result", "RunResult", "SensitivityResult", "SweepResult", "run_paths",
+__all__ = ["AttributionResult", "CalibrationResult", "ForecastResult", "Result", "RunResult", "SensitivityResult", "SweepResult", "run_paths",
            "simulate"]

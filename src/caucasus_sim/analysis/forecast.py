@@ -97,6 +97,10 @@ def check_forecast(cfg) -> ForecastPlan:
     patrons = [k for k, s in cfg.actors.states.items() if s.role == "patron"]
     targets = read_targets(targets_file(c.targets), clients, patrons)
     first, last = int(targets["year"].min()), int(targets["year"].max())
+    start = dt.date.fromisoformat(str(cfg.scenario.start))
+    if start.year > first + 1:  # a year before the start is read at the start (matching.observation_date)
+        raise ConfigError(f"scenario.start: {start} is after the targets' first years ({first}); a forecast "
+                          "fits the history from its first observations (the history scenario starts in 2013)")
     origins = sorted(int(o) for o in f.origins)
     cutoff = int(f.cutoff) or last
     for o in origins:
