@@ -42,8 +42,7 @@ from ..model.streams import replicate_keys
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from . import assimilation as pf
-from .matching import (CalibrationPlan, _check_priors, _settings, observation_date, read_targets,
-                       targets_file)
+from .matching import CalibrationPlan, observation_date, observation_settings, priors_and_targets
 from .validation import accept
 
 STEP_SD_GRID = np.geomspace(1e-3, 0.5, 40)  # candidate random-walk sds per year (shares, ideal-point units)
@@ -90,12 +89,7 @@ def check_forecast(cfg) -> ForecastPlan:
     if c.enabled or cfg.sweep.method != "none" or cfg.sensitivity.method != "none" or cfg.attribution.enabled:
         raise ConfigError("forecast.enabled: a forecast is its own analysis; switch off calibration, sweep, "
                           "sensitivity and attribution")
-    if c.path not in cfg.paths:
-        raise ConfigError(f"calibration.path: unknown path {c.path!r}; expected one of {', '.join(cfg.paths)}")
-    keys, bounds, _ = _check_priors(cfg)
-    clients = [k for k, s in cfg.actors.states.items() if s.role == "client"]
-    patrons = [k for k, s in cfg.actors.states.items() if s.role == "patron"]
-    targets = read_targets(targets_file(c.targets), clients, patrons)
+    keys, bounds, _, targets = priors_and_targets(cfg)
     first, last = int(targets["year"].min()), int(targets["year"].max())
     start = dt.date.fromisoformat(str(cfg.scenario.start))
     if start.year > first + 1:  # a year before the start is read at the start (matching.observation_date)
@@ -116,10 +110,11 @@ def check_forecast(cfg) -> ForecastPlan:
     for name, least in (("particles", 10), ("design_points", 4), ("synthetic_datasets", 0)):
         if int(f[name]) < least:
             raise ConfigError(f"forecast.{name}: {f[name]!r} must be at least {least}")
-    targets = targets.assign(obs_var=observation_variance(targets, _settings(c.observation)))
+    settings = observation_settings(cfg)
+    targets = targets.assign(obs_var=observation_variance(targets, settings))
     plan = CalibrationPlan(keys=keys, bounds=bounds, v1_keys=[], targets=targets,
                            fit=np.ones(len(targets), bool), holdout=np.zeros(len(targets), bool), dates=[],
-                           settings=_settings(c.observation), configs={}, path=str(c.path))
+                           settings=settings, configs={}, path=str(c.path))
     return ForecastPlan(calib=plan, base=cfg, origins=origins, cutoff=cutoff, until=int(f.until),
                         design=np.empty((0, len(keys))))
 

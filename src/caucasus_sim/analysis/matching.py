@@ -191,6 +191,22 @@ def _check_measure(measure: str, fitted: int) -> None:
                           f"targets in the fit window, which has {fitted}; use max or move calibration.fit_until")
 
 
+def priors_and_targets(cfg) -> tuple[list[str], list[tuple[float, float]], list[str], pd.DataFrame]:
+    """The checked path, priors (keys, bounds, the v1 structure's keys) and targets of the
+    `calibration` block; the forecast (`analysis.forecast`) shares them."""
+    c = cfg.calibration
+    if c.path not in cfg.paths:
+        raise ConfigError(f"calibration.path: unknown path {c.path!r}; expected one of {', '.join(cfg.paths)}")
+    keys, bounds, v1_keys = _check_priors(cfg)
+    clients = [k for k, s in cfg.actors.states.items() if s.role == "client"]
+    patrons = [k for k, s in cfg.actors.states.items() if s.role == "patron"]
+    return keys, bounds, v1_keys, read_targets(targets_file(c.targets), clients, patrons)
+
+
+def observation_settings(cfg) -> ObservationSettings:
+    return _settings(cfg.calibration.observation)
+
+
 def check_calibration(cfg) -> CalibrationPlan:
     """Check the `calibration` block; raise a one-line ConfigError before any work."""
     validate(cfg)
@@ -200,12 +216,7 @@ def check_calibration(cfg) -> CalibrationPlan:
     if cfg.sweep.method != "none" or cfg.sensitivity.method != "none" or cfg.attribution.enabled:
         raise ConfigError("calibration.enabled: a calibration is its own analysis; switch off sweep, "
                           "sensitivity and attribution")
-    if c.path not in cfg.paths:
-        raise ConfigError(f"calibration.path: unknown path {c.path!r}; expected one of {', '.join(cfg.paths)}")
-    keys, bounds, v1_keys = _check_priors(cfg)
-    clients = [k for k, s in cfg.actors.states.items() if s.role == "client"]
-    patrons = [k for k, s in cfg.actors.states.items() if s.role == "patron"]
-    targets = read_targets(targets_file(c.targets), clients, patrons)
+    keys, bounds, v1_keys, targets = priors_and_targets(cfg)
     fit, holdout = _check_windows(cfg, targets)
     keep = fit | holdout
     targets, fit, holdout = targets[keep].reset_index(drop=True), fit[keep], holdout[keep]
