@@ -14,6 +14,7 @@ from registered import SHIPPED, write_later_data
 
 from caucasus_sim import run
 from caucasus_sim.cli import score_main
+from caucasus_sim.outputs.bundle import sha256
 
 SMALL = ["experiment=forecast", "progress=off", FAST_FIGURES, "replicates=2", "forecast.design_points=12",
          "forecast.particles=24", "forecast.accept_quantile=0.3", "forecast.origins=[2017]", "forecast.cutoff=2019",
@@ -32,6 +33,7 @@ def test_a_forecast_writes_its_tables_report_and_registration(forecast):
     for name in ("hindcast.parquet", "scores.csv", "skill.csv", "origins.csv", "synthetic.csv", "forecast.csv",
                  "forecast.json", "report.md"):
         assert (folder / name).is_file() and (name in manifest["files"] or name == "report.md"), name
+    assert f"manifest.json SHA-256 {sha256(folder / 'manifest.json')}" in forecast.line()  # what a user registers
     report = (folder / "report.md").read_text()
     assert "Skill against probabilistic baselines" in report and "registered forecast" in report
     h = pd.read_parquet(folder / "hindcast.parquet")

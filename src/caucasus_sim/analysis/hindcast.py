@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..model.observation import fit_links
 from ..outputs import Bundle
+from ..outputs.bundle import MANIFEST, sha256
 from . import assimilation as pf
 from . import scores
 from .forecast import STEP_SD_GRID, ForecastPlan, design_drivers, events_after, origin_forecast
@@ -54,6 +55,13 @@ class ForecastResult(Result):
 
     def provenance(self) -> dict:
         return self.how
+
+    def line(self) -> str:
+        """The command's line, and the SHA-256 of the manifest that registers the forecast."""
+        manifest = self.folder / MANIFEST if self.folder is not None else None
+        if manifest is None or not manifest.is_file():
+            return super().line()
+        return f"{super().line()}\ncaucasus-sim: registered forecast: manifest.json SHA-256 {sha256(manifest)}"
 
 
 def later_targets(t: pd.DataFrame, origin: int, last: int | None = None) -> pd.DataFrame:
