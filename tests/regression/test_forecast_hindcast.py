@@ -11,14 +11,18 @@ from helpers import compose
 from caucasus_sim.analysis import forecast, hindcast, scores
 
 
-@pytest.fixture(scope="module")
-def scored():
-    cfg = compose("experiment=forecast", "progress=off")
+def _hindcasts(*overrides: str):
+    cfg = compose("experiment=forecast", "progress=off", *overrides)
     plan = forecast.prepare(cfg)
     Z = forecast.design_drivers(plan, int(cfg.replicates))
     frame, quantiles, origins = hindcast.hindcast(plan, Z, cfg.forecast, int(cfg.seed))
     table = scores.score_table(frame, quantiles)
     return table, scores.skill_table(table), origins
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return _hindcasts()
 
 
 def _pooled(table, kind, method="model"):
@@ -45,3 +49,15 @@ def test_every_origin_is_fitted_and_assimilated_from_its_own_window(scored):
     assert origins["origin"].tolist() == [2015, 2017, 2019, 2021]
     assert (origins["accepted_draws"] > 0).all() and (origins["smallest_ess"] > 0).all()
     assert origins["targets"].tolist() == sorted(origins["targets"], reverse=True)  # fewer later waves each time
+
+
+def test_v3_forecasts_the_surveys_better_than_v2_from_every_origin(scored):
+    """The evidence on v3 that data neither fit saw give (README, ODD section 1)."""
+    v2, v3 = scored[0], _hindcasts("model=v3")[0]
+
+    def crps(table, kind):
+        rows = table[(table["kind"] == kind) & (table["method"] == "model") & (table["horizon"] == "all")]
+        return rows.set_index("origin")["crps"]
+
+    assert (crps(v3, "survey") < crps(v2, "survey")).all()
+    assert crps(v3, "ideal_point")["all"] == pytest.approx(crps(v2, "ideal_point")["all"], rel=0.02)
