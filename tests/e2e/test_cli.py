@@ -120,13 +120,14 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
         (["experiment=forecast", "forecast.cutoff=2030"], "forecast.cutoff: 2030 must be within the targets' years"),
         (["experiment=forecast", "forecast.ess_threshold=1.5"], "forecast.ess_threshold: 1.5 must be between 0 and 1"),
         (["experiment=forecast", "model=v1"], "forecasts run Model v2 or v3"),
+        (["experiment=forecast", "forecast.origins=[]"], "forecast.origins: []; list one or more different years"),
     ],
     ids=["bad_date", "end_before_start", "negative_hazard", "susceptibility_range", "wrong_type",
          "unknown_key", "unknown_nested_key", "missing_timeline", "unknown_experiment",
          "unknown_choice", "code_in_config", "pickle_flag", "calibration_empty_fit_window",
          "calibration_empty_prior", "calibration_unknown_implausibility", "posterior_not_a_calibration", "v3_unknown_adversary",
          "v3_shock_of_an_unknown_patron", "v3_shock_below_minus_one", "forecast_origin_before_the_data",
-         "forecast_cutoff_after_the_data", "forecast_ess_threshold", "forecast_of_v1"],
+         "forecast_cutoff_after_the_data", "forecast_ess_threshold", "forecast_of_v1", "forecast_no_origin"],
 )
 def test_bad_input_gets_one_line_and_no_results(tmp_path, capsys, args, needle):
     args = args + ["replicates=5"] if "replicates" not in args[0] else args

@@ -96,6 +96,8 @@ def check_forecast(cfg) -> ForecastPlan:
         raise ConfigError(f"scenario.start: {start} is after the targets' first years ({first}); a forecast "
                           "fits the history from its first observations (the history scenario starts in 2013)")
     origins = sorted(int(o) for o in f.origins)
+    if not origins or len(set(origins)) < len(origins):
+        raise ConfigError(f"forecast.origins: {list(f.origins)!r}; list one or more different years")
     cutoff = int(f.cutoff) or last
     for o in origins:
         if not first <= o < last:
