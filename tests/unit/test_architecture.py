@@ -17,7 +17,7 @@ SRC = ROOT / "src" / "caucasus_sim"
 # optional extras a function may import where it needs them (and says why, in a comment), and
 # dependencies that take over a second to import (SALib and scipy.stats, ~1.5 s), imported
 # where an analysis draws a design rather than by every command
-OPTIONAL_EXTRAS = ("ema_workbench", "xarray", "elfi", "SALib", "scipy")
+OPTIONAL_EXTRAS = ("ema_workbench", "xarray", "elfi", "SALib", "scipy", "dask")
 MAX_FUNCTION_LINES, MAX_CLASS_LINES = 60, 250
 OUTSIDE = ("../" + "shared", "DESIGN" + ".md")  # documents a user of the project does not have
 

@@ -29,9 +29,11 @@ from ..config import ConfigError
 from ..outputs import Bundle
 from ..outputs.bundle import write_atomic
 from .matching import CalibrationPlan, distances, simulate_drivers
+from .pool import Pool
 from ..model.observation import fit_links
 
 STRUCTURE = "v2"
+MIN_SLICE = 1000  # particles: below this, a batch is not split over workers
 
 
 def require_elfi() -> None:
@@ -40,12 +42,33 @@ def require_elfi() -> None:
                           "(or set calibration.abc.enabled=false for history matching only)")
 
 
-class BatchSimulator:
-    """ELFI's simulator: a batch of particles through the engine, saved as it finishes
-    (picklable, so ELFI's multiprocessing client can send it to workers)."""
+def simulate_particles(plan: CalibrationPlan, theta: np.ndarray, keys: list[str], ids: np.ndarray) -> np.ndarray:
+    """The drivers of particles (rows of theta), particle i with replicate ids[i]."""
+    points = [dict(zip(keys, row)) for row in theta.tolist()]
+    return simulate_drivers(plan, STRUCTURE, points, replicate_ids=ids, split=True)
 
-    def __init__(self, plan: CalibrationPlan, keys: list[str], folder: Path) -> None:
-        self.plan, self.keys, self.folder = plan, keys, Path(folder)
+
+def slices(n: int, workers: int) -> list[slice]:
+    """A batch of n particles in contiguous slices, one per worker, none under MIN_SLICE
+    (an engine batch costs a fixed start-up on top of its particles)."""
+    k = max(1, min(workers, n // MIN_SLICE))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+class BatchSimulator:
+    """ELFI's simulator: a batch of particles through the engine, split over the pool's
+    workers, saved as it finishes. Picklable, so ELFI's multiprocessing client can send it
+    to its workers (where it runs its batches itself: the pool stays with the parent)."""
+
+    def __init__(self, plan: CalibrationPlan, keys: list[str], folder: Path, pool: Pool | None = None) -> None:
+        self.plan, self.keys, self.folder, self.pool = plan, keys, Path(folder), pool or Pool()
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "pool": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, pool=Pool())
 
     def __call__(self, *values, batch_size: int = 1, random_state=None) -> np.ndarray:
         theta = np.column_stack([np.broadcast_to(np.asarray(v, dtype=float), (batch_size,)) for v in values])
@@ -54,8 +77,12 @@ class BatchSimulator:
         file = self.folder / f"{hashlib.sha256(theta.tobytes() + ids.tobytes()).hexdigest()[:32]}.npy"
         if file.is_file():
             return np.load(file)
-        points = [dict(zip(self.keys, row)) for row in theta.tolist()]
-        z = simulate_drivers(self.plan, STRUCTURE, points, replicate_ids=ids, split=True)
+        parts = slices(batch_size, self.pool.workers)
+        if len(parts) == 1:
+            z = simulate_particles(self.plan, theta, self.keys, ids)
+        else:
+            z = np.concatenate(self.pool.map(simulate_particles, [(self.plan, theta[p], self.keys, ids[p])
+                                                                  for p in parts]))
         buf = io.BytesIO()
         np.save(buf, z)
         write_atomic(file, lambda p: p.write_bytes(buf.getvalue()))
@@ -82,7 +109,8 @@ class AbcOutcome:
     simulations: int
 
 
-def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: Bundle) -> AbcOutcome:
+def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: Bundle,
+            pool: Pool | None = None) -> AbcOutcome:
     """ABC-SMC of Model v2 with uniform priors on `box` (one range per key)."""
     require_elfi()
     # the optional extra `calibration`, imported only here: ELFI (with dask, GPy, scikit-learn)
@@ -98,7 +126,7 @@ def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: 
     names = [f"p{i}" for i in range(len(keys))]
     priors = [elfi.Prior("uniform", lo, hi - lo, model=m, name=n) for n, (lo, hi) in zip(names, box)]
     y = plan.targets["value"].to_numpy()[None, :]
-    sim = elfi.Simulator(BatchSimulator(plan, keys, folder), *priors, observed=y, name="drivers")
+    sim = elfi.Simulator(BatchSimulator(plan, keys, folder, pool), *priors, observed=y, name="drivers")
     d = elfi.Distance(ParticleDistance(plan), sim, name="distance")
     elfi.set_client("native" if a.client == "native" else "multiprocessing")
     smc = elfi.SMC(d, batch_size=int(a.batch_size), seed=int(cfg.seed) % 2**32,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,6 +41,7 @@ from ..outputs import Bundle, config_digest
 from ..outputs.bundle import PLAN
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from .points import chunked, numeric_value, run_chunks
+from .pool import CLIENTS, Pool
 
 STRUCTURES = ("v2", "v1")
 ABC_CLIENTS = ("native", "multiprocessing")
@@ -144,6 +146,13 @@ def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for name in ("design_points", "points_per_batch", "recovery_datasets"):
         if int(c[name]) < (0 if name == "points_per_batch" else 2):
             raise ConfigError(f"calibration.{name}: {c[name]!r} is too small")
+    if c.client not in CLIENTS:
+        raise ConfigError(f"calibration.client: unknown client {c.client!r}; expected one of {', '.join(CLIENTS)}")
+    if int(c.workers) < 0:
+        raise ConfigError(f"calibration.workers: {c.workers!r} must be at least 0 (0: one per core)")
+    if c.client == "local" and c.scheduler:
+        raise ConfigError(f"calibration.scheduler: {c.scheduler!r} is for calibration.client=dask; set it, "
+                          "or leave the scheduler empty")
     a = c.abc
     if a.client not in ABC_CLIENTS:
         raise ConfigError(f"calibration.abc.client: unknown client {a.client!r}; expected one of {', '.join(ABC_CLIENTS)}")
@@ -330,8 +339,16 @@ def cost(cfg, prepared) -> Cost:
                 "replicates, calibration.design_points or calibration.points_per_batch")
 
 
-def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd.DataFrame:
-    """Evaluate both designs (resuming finished chunks) and save them."""
+def evaluate_design_chunk(cfg, plan: CalibrationPlan, designs: dict, i: int, ids: list[int]) -> pd.DataFrame:
+    """Chunk `i` of `run_designs`: point numbers `ids` count through the v2 design, then the
+    v1 structure's (a module-level function, so a pool's worker can be sent it)."""
+    n = int(cfg.calibration.design_points)
+    s = STRUCTURES[ids[0] // n]
+    return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
+
+
+def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle, pool: Pool | None = None) -> pd.DataFrame:
+    """Evaluate both designs (resuming finished chunks, on the pool's workers) and save them."""
     c = cfg.calibration
     n = int(c.design_points)
     per = chunked(n, int(c.points_per_batch))
@@ -339,13 +356,8 @@ def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd
     if not (bundle.path / PLAN).exists():
         bundle.write_json(PLAN, {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys,
                                  "design_points": n, "points_per_chunk": len(per[0])})
-
-    def evaluate(i: int, ids: list[int]) -> pd.DataFrame:
-        s = STRUCTURES[ids[0] // n]
-        return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
-
-    table = run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design")
-    return table
+    evaluate = functools.partial(evaluate_design_chunk, cfg, plan, designs)
+    return run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design", pool)
 
 
 def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.DataFrame:

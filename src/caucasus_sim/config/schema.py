@@ -400,6 +400,9 @@ class CalibrationConfig:
     cutoff: float = 3.0  # a point is non-implausible if its largest implausibility is below this
     choice_quantile: float = 0.05  # model choice: accept this share of all (point, replicate) draws
     recovery_datasets: int = 20  # synthetic data sets of the recovery check
+    client: str = "local"  # where design chunks and ABC batches run: local (this machine) | dask (a cluster)
+    workers: int = 0  # local: processes (0: one per core; 1: this process); dask with no scheduler: its workers
+    scheduler: str = ""  # dask: the scheduler's address, e.g. tcp://host:8786 ("": a local cluster)
     observation: ObservationConfig = field(default_factory=ObservationConfig)
     abc: AbcConfig = field(default_factory=AbcConfig)
 
