@@ -43,8 +43,8 @@ def test_a_batch_split_into_slices_gives_the_drivers_of_the_whole_batch(prepared
     whole = abc.simulate_particles(plan, theta, plan.keys, ids)
     parts = [abc.simulate_particles(plan, theta[s], plan.keys, ids[s]) for s in (slice(0, 3), slice(3, 10))]
     assert np.array_equal(whole, np.concatenate(parts))
-    assert [(s.start, s.stop) for s in abc.slices(2500, 2)] == [(0, 1250), (1250, 2500)]
-    assert len(abc.slices(1500, 8)) == 1  # no slice below MIN_SLICE particles
+    assert [(s.start, s.stop) for s in pool.slices(2500, 2)] == [(0, 1250), (1250, 2500)]
+    assert len(pool.slices(1500, 8)) == 1  # no slice below MIN_SLICE particles
 
 
 def test_design_chunks_on_local_processes_give_the_table_of_one_process(prepared, in_process, tmp_path):
@@ -70,7 +70,7 @@ def test_abc_batches_split_over_a_dask_cluster_give_the_posterior_of_one_process
                                                                                 tmp_path, monkeypatch):
     cfg, (plan, _) = prepared
     cfg.calibration.abc.populations = 1
-    monkeypatch.setattr(abc, "MIN_SLICE", 4)  # the batches of 16 particles split in two
+    monkeypatch.setattr(pool, "MIN_SLICE", 4)  # the batches of 16 particles split in two
     out = {}
     for name, workers in (("one", pool.Pool()), ("dask", pool.DaskPool(dask_cluster, 0))):
         with workers, Bundle.resumable(tmp_path / name, "calibration") as bundle:
@@ -78,6 +78,29 @@ def test_abc_batches_split_over_a_dask_cluster_give_the_posterior_of_one_process
     assert len(out["one"].populations) == 2
     pd.testing.assert_frame_equal(out["one"].posterior, out["dask"].posterior, check_exact=True)
     pd.testing.assert_frame_equal(out["one"].populations, out["dask"].populations, check_exact=True)
+
+
+@pytest.mark.elfi
+def test_the_engine_client_gives_the_posterior_of_one_batch_at_a_time_in_fewer_engine_batches(prepared, tmp_path,
+                                                                                               monkeypatch):
+    """ELFI's batches in flight run as one engine batch: the same populations and posterior
+    as ELFI's native client running one batch of 4 particles at a time, over three rounds."""
+    cfg, (plan, _) = prepared
+    cfg.calibration.abc.batch_size, cfg.calibration.abc.populations = 4, 2
+    engine_batches = []
+    real = abc.simulate_drivers
+    monkeypatch.setattr(abc, "simulate_drivers", lambda *a, **k: engine_batches.append(len(a[2])) or real(*a, **k))
+    out, sizes = {}, {}
+    for client, k in (("native", 1), ("engine", 6)):
+        cfg.calibration.abc.client, cfg.calibration.abc.parallel_batches = client, k
+        engine_batches.clear()
+        with Bundle.resumable(tmp_path / client, "calibration") as bundle:
+            out[client] = abc.run_abc(cfg, plan, plan.bounds, bundle)
+        sizes[client] = list(engine_batches)
+    pd.testing.assert_frame_equal(out["native"].posterior, out["engine"].posterior, check_exact=True)
+    pd.testing.assert_frame_equal(out["native"].populations, out["engine"].populations, check_exact=True)
+    assert set(sizes["native"]) == {4} and max(sizes["engine"]) == 6 * 4
+    assert len(sizes["engine"]) < len(sizes["native"]) / 3
 
 
 @pytest.mark.parametrize(("overrides", "needle"), [

@@ -17,7 +17,8 @@ population (or, without stage 2, the non-implausible points), and it predicts th
 targets (`analysis.validation`).
 
 The designs are evaluated in chunks that are saved as they finish (`run_chunks`), so an
-interrupted calibration resumes; so does stage 2 (every simulated batch is saved).
+interrupted calibration resumes; so does stage 2 (every simulated batch is saved). The
+chunks run on the workers of `analysis.pool` (`calibration.client`, `workers`, `scheduler`).
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ from ..outputs import Bundle, config_digest
 from ..outputs.bundle import PLAN
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from .points import chunked, numeric_value, run_chunks
-from .pool import CLIENTS, Pool
+from .pool import CLIENTS, Pool, local_workers, slices
 
 STRUCTURES = ("v2", "v1")
-ABC_CLIENTS = ("native", "multiprocessing")
+ABC_CLIENTS = ("engine", "native", "multiprocessing")
 STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
 DESIGN_FILE = "design.parquet"
+WORKER_MEMORY = 200e6  # a worker process with the package imported and a plan (measured 0.18 GB)
 
 
 @dataclass
@@ -332,8 +334,13 @@ def cost(cfg, prepared) -> Cost:
     per_chunk = min(int(c.points_per_batch) or int(c.design_points), int(c.design_points))
     R, n, C, P = int(cfg.replicates), len(plan.targets), 3, 3
     rows = 2 * int(c.design_points) * R
-    batch = max(per_chunk * R, int(c.abc.batch_size))
-    return Cost(BASE_MEMORY + model_bytes(batch, len(set(plan.dates)) + 2, C, P) + 3 * rows * n * 8,
+    engine = int(c.abc.batch_size) * (int(c.abc.parallel_batches) if c.abc.client == "engine" else 1)
+    W, steps = local_workers(c), len(set(plan.dates)) + 2
+    if W <= 1:  # one process: the largest batch in it
+        batches = model_bytes(max(per_chunk * R, engine), steps, C, P)
+    else:  # each worker: the libraries and a design chunk or a slice of an engine batch
+        batches = W * (WORKER_MEMORY + model_bytes(max(per_chunk * R, slices(engine, W)[0].stop), steps, C, P))
+    return Cost(BASE_MEMORY + batches + 3 * rows * n * 8,
                 REPORT_BYTES + rows * (n + 3) * 8,
                 f"a calibration of 2 x {int(c.design_points):,} points x {R:,} replicates",
                 "replicates, calibration.design_points or calibration.points_per_batch")

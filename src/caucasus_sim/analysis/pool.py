@@ -15,9 +15,12 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy as np
+
 from ..config import ConfigError
 
 CLIENTS = ("local", "dask")
+MIN_SLICE = 1000  # particles: a batch is split over workers in slices of at least this many
 
 
 def cores() -> int:
@@ -26,6 +29,22 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def slices(n: int, workers: int) -> list[slice]:
+    """A batch of n particles in contiguous slices, one per worker, none under MIN_SLICE
+    (an engine batch costs a fixed start-up, about as much as 850 particles, on top of
+    its particles: benchmarks/calibration.py)."""
+    k = max(1, min(workers, n // MIN_SLICE))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def local_workers(c) -> int:
+    """The processes of this machine a calibration block runs (0 with a remote scheduler)."""
+    if c.client == "dask" and c.scheduler:
+        return 0
+    return int(c.workers) or cores()
 
 
 class Deferred:

@@ -381,9 +381,11 @@ class AbcConfig:
     particles: int = 500  # the posterior sample of each population
     populations: int = 4  # populations after the first
     quantile: float = 0.5  # each threshold: this quantile of the last population's distances
-    batch_size: int = 250  # particles simulated together
-    client: str = "native"  # ELFI client: native (one process) | multiprocessing (local cores)
-    parallel_batches: int = 1  # batches in flight at once (multiprocessing: one per core)
+    batch_size: int = 250  # particles ELFI proposes together (its unit: a round ends on a whole batch)
+    # ELFI client: engine (the batches in flight run as one engine batch, split over
+    # calibration.workers) | native (one batch at a time) | multiprocessing (a batch per core)
+    client: str = "engine"
+    parallel_batches: int = 16  # batches in flight at once (engine: 16 x 250 = 4,000 particles per engine batch)
 
 
 @dataclass
