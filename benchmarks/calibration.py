@@ -19,6 +19,8 @@ calibration's cost.
 Run:  .venv/bin/python benchmarks/calibration.py            (about 25 minutes on 2 cores)
       .venv/bin/python benchmarks/calibration.py --rates    (part 1 only, about a minute)
       .venv/bin/python benchmarks/calibration.py --abc      (parts 1 and 2, about 10 minutes)
+      add --elfi-batches to part 2: the ABC stage with ELFI's own batch at 2,500 and 10,000
+      (a different algorithm, docs/odd.md 7.22; about 15 minutes more)
 
 Targets printed at the end: the default calibration under 30 minutes and 2 GB, and the
 default engine batch at least 4 times the rate of batches of 250. Every number printed is
@@ -125,7 +127,8 @@ def rates() -> bool:
     for size in sizes:
         rate, before, peak = measured[size]
         label = f"{size:,}" + (" (default)" if size == chosen else "")
-        print(f"{label:>28} {rate:14.1f} {rate / measured[250][0]:14.2f}x {peak / 1e9:7.2f} GB {(peak - before) / 1e9:16.2f} GB")
+        print(f"{label:>28} {rate:14.1f} {rate / measured[250][0]:14.2f}x {peak / 1e9:7.2f} GB "
+              f"{(peak - before) / 1e9:16.2f} GB")
     return measured[chosen][0] / measured[250][0] >= RATIO_TARGET
 
 
@@ -136,6 +139,11 @@ def abc_stages() -> None:
         runs[f"engine client, {k} batches in flight ({k * 250:,} particles), 1 process"] = [
             "calibration.abc.client=engine", f"calibration.abc.parallel_batches={k}", "calibration.workers=1"]
     runs["the default (engine client), every core"] = []
+    if "--elfi-batches" in sys.argv:  # ELFI's own batch raised instead (a different algorithm: docs/odd.md 7.22)
+        for size in (2500, 10000):
+            runs[f"native client, ELFI batches of {size:,}, 1 process"] = [
+                "calibration.abc.client=native", f"calibration.abc.batch_size={size}",
+                "calibration.abc.parallel_batches=1", "calibration.workers=1"]
     first = None
     for name, overrides in runs.items():
         wall, sims, ran, posterior, peak = in_child(abc_stage, overrides)

@@ -343,7 +343,7 @@ def cost(cfg, prepared) -> Cost:
     return Cost(BASE_MEMORY + batches + 3 * rows * n * 8,
                 REPORT_BYTES + rows * (n + 3) * 8,
                 f"a calibration of 2 x {int(c.design_points):,} points x {R:,} replicates",
-                "replicates, calibration.design_points or calibration.points_per_batch")
+                "replicates, calibration.design_points, calibration.points_per_batch or calibration.workers")
 
 
 def evaluate_design_chunk(cfg, plan: CalibrationPlan, designs: dict, i: int, ids: list[int]) -> pd.DataFrame:
