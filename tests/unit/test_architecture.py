@@ -18,7 +18,7 @@ SRC = ROOT / "src" / "caucasus_sim"
 # dependencies that take over a second to import (SALib and scipy.stats, ~1.5 s; statsmodels'
 # SARIMAX, ~1.6 s), imported where an analysis draws a design or fits an AR(1) rather than by
 # every command
-OPTIONAL_EXTRAS = ("ema_workbench", "xarray", "elfi", "SALib", "scipy", "statsmodels")
+OPTIONAL_EXTRAS = ("ema_workbench", "xarray", "elfi", "SALib", "scipy", "statsmodels", "dask")
 MAX_FUNCTION_LINES, MAX_CLASS_LINES = 60, 250
 OUTSIDE = ("../" + "shared", "DESIGN" + ".md")  # documents a user of the project does not have
 

@@ -31,6 +31,7 @@ from .matching import (STRUCTURES, CalibrationPlan, design_table, driver_array, 
                        run_designs, simulate_drivers)
 from .matching import calibration_bundle, cost  # noqa: F401  (the runner's entry points)
 from .matching import prepare as prepare_designs
+from .pool import Pool, open_pool, require_dask
 from .result import Result
 
 FILES = {"design": "design.parquet", "choice": "model_choice.csv", "posterior": "posterior.parquet",
@@ -101,6 +102,8 @@ def prepare(cfg):
     """Check the calibration (ELFI there, if stage 2 is on) and draw its designs, before any output."""
     if cfg.calibration.abc.enabled:
         abc.require_elfi()
+    if cfg.calibration.client == "dask":
+        require_dask()
     return prepare_designs(cfg)
 
 
@@ -141,14 +144,14 @@ def _resample(draws: pd.DataFrame, keys: list[str], n: int, seed: int) -> pd.Dat
     return out
 
 
-def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle: Bundle):
+def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle: Bundle, pool: Pool):
     """The posterior draws of v2 (ABC-SMC on the box of the kept points, or the kept points)."""
     keys = plan.keys_of("v2")
     inside = X[kept] if kept.any() else X
     if cfg.calibration.abc.enabled:
         box = [(float(lo), float(hi)) for lo, hi in zip(inside.min(axis=0), inside.max(axis=0))]
         box = [(lo, hi) if hi > lo else plan.bounds[i] for i, (lo, hi) in enumerate(box)]
-        out = abc.run_abc(cfg, plan, box, bundle)
+        out = abc.run_abc(cfg, plan, box, bundle, pool)
         return out.posterior, out.populations, box
     draws = pd.DataFrame(inside, columns=keys)
     return draws, pd.DataFrame(columns=["population", "threshold", "simulations", "particles"]), None
@@ -158,14 +161,15 @@ def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
     """Both designs (resuming), history matching, model choice, ABC-SMC, validation."""
     plan, designs = prepared
     c = cfg.calibration
-    table = run_designs(cfg, plan, designs, bundle)
-    n = len(plan.targets)
-    Zs = {s: driver_array(table, s, n) for s in STRUCTURES}
-    matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in STRUCTURES}
+    with open_pool(c) as pool:
+        table = run_designs(cfg, plan, designs, bundle, pool)
+        n = len(plan.targets)
+        Zs = {s: driver_array(table, s, n) for s in STRUCTURES}
+        matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in STRUCTURES}
+        weighted, populations, box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle, pool)
     tables = {"design": design_table(plan, designs, matches),
               "choice": model_choice(plan, Zs, matches, float(c.choice_quantile), int(cfg.seed)),
-              "implausibility": implausibility_table(plan, matches)}
-    weighted, tables["populations"], box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle)
+              "implausibility": implausibility_table(plan, matches), "populations": populations}
     size = int(c.abc.particles) if c.abc.enabled else len(weighted)
     posterior = tables["posterior"] = _resample(weighted, plan.keys, size, int(cfg.seed))
     tables["parameters"] = parameter_table(plan, posterior)

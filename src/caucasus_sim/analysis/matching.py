@@ -20,13 +20,15 @@ population (or, without stage 2, the non-implausible points), and it predicts th
 targets (`analysis.validation`).
 
 The designs are evaluated in chunks that are saved as they finish (`run_chunks`), so an
-interrupted calibration resumes; so does stage 2 (every simulated batch is saved).
+interrupted calibration resumes; so does stage 2 (every simulated batch is saved). The
+chunks run on the workers of `analysis.pool` (`calibration.client`, `workers`, `scheduler`).
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,15 +45,17 @@ from ..outputs import Bundle, config_digest
 from ..outputs.bundle import PLAN
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from .points import chunked, numeric_value, run_chunks
+from .pool import CLIENTS, Pool, local_workers, slices
 
 STRUCTURES = ("v2", "v1")
-ABC_CLIENTS = ("native", "multiprocessing")
+ABC_CLIENTS = ("engine", "native", "multiprocessing")
 # a point's implausibility: the largest over the fit window's targets, or the second or third
 # largest (its rank from the top), so that one outlying or badly modelled observation cannot
 # rule out the whole space (Vernon, Goldstein & Bower 2010, section 4)
 IMPLAUSIBILITY_MEASURES = {"max": 1, "second": 2, "third": 3}
 STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
 DESIGN_FILE = "design.parquet"
+WORKER_MEMORY = 200e6  # a worker process with the package imported and a plan (measured 0.18 GB)
 
 
 @dataclass
@@ -171,6 +175,13 @@ def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for name in ("design_points", "points_per_batch", "recovery_datasets"):
         if int(c[name]) < (0 if name == "points_per_batch" else 2):
             raise ConfigError(f"calibration.{name}: {c[name]!r} is too small")
+    if c.client not in CLIENTS:
+        raise ConfigError(f"calibration.client: unknown client {c.client!r}; expected one of {', '.join(CLIENTS)}")
+    if int(c.workers) < 0:
+        raise ConfigError(f"calibration.workers: {c.workers!r} must be at least 0 (0: one per core)")
+    if c.client == "local" and c.scheduler:
+        raise ConfigError(f"calibration.scheduler: {c.scheduler!r} is for calibration.client=dask; set it, "
+                          "or leave the scheduler empty")
     a = c.abc
     if a.client not in ABC_CLIENTS:
         raise ConfigError(f"calibration.abc.client: unknown client {a.client!r}; expected one of {', '.join(ABC_CLIENTS)}")
@@ -440,15 +451,28 @@ def cost(cfg, prepared) -> Cost:
     per_chunk = min(int(c.points_per_batch) or int(c.design_points), int(c.design_points))
     R, n, C, P = int(cfg.replicates), len(plan.targets), 3, 3
     rows = 2 * int(c.design_points) * R
-    batch = max(per_chunk * R, int(c.abc.batch_size))
-    return Cost(BASE_MEMORY + model_bytes(batch, len(set(plan.dates)) + 2, C, P) + 3 * rows * n * 8,
+    engine = int(c.abc.batch_size) * (int(c.abc.parallel_batches) if c.abc.client == "engine" else 1)
+    W, steps = local_workers(c), len(set(plan.dates)) + 2
+    if W <= 1:  # one process: the largest batch in it
+        batches = model_bytes(max(per_chunk * R, engine), steps, C, P)
+    else:  # each worker: the libraries and a design chunk or a slice of an engine batch
+        batches = W * (WORKER_MEMORY + model_bytes(max(per_chunk * R, slices(engine, W)[0].stop), steps, C, P))
+    return Cost(BASE_MEMORY + batches + 3 * rows * n * 8,
                 REPORT_BYTES + rows * (n + 3) * 8,
                 f"a calibration of 2 x {int(c.design_points):,} points x {R:,} replicates",
-                "replicates, calibration.design_points or calibration.points_per_batch")
+                "replicates, calibration.design_points, calibration.points_per_batch or calibration.workers")
 
 
-def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd.DataFrame:
-    """Evaluate both designs (resuming finished chunks) and save them."""
+def evaluate_design_chunk(cfg, plan: CalibrationPlan, designs: dict, i: int, ids: list[int]) -> pd.DataFrame:
+    """Chunk `i` of `run_designs`: point numbers `ids` count through the v2 design, then the
+    v1 structure's (a module-level function, so a pool's worker can be sent it)."""
+    n = int(cfg.calibration.design_points)
+    s = STRUCTURES[ids[0] // n]
+    return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
+
+
+def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle, pool: Pool | None = None) -> pd.DataFrame:
+    """Evaluate both designs (resuming finished chunks, on the pool's workers) and save them."""
     c = cfg.calibration
     n = int(c.design_points)
     per = chunked(n, int(c.points_per_batch))
@@ -456,13 +480,8 @@ def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle) -> pd
     if not (bundle.path / PLAN).exists():
         bundle.write_json(PLAN, {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys,
                                  "design_points": n, "points_per_chunk": len(per[0])})
-
-    def evaluate(i: int, ids: list[int]) -> pd.DataFrame:
-        s = STRUCTURES[ids[0] // n]
-        return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
-
-    table = run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design")
-    return table
+    evaluate = functools.partial(evaluate_design_chunk, cfg, plan, designs)
+    return run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design", pool)
 
 
 def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 
 from ..config import ConfigError, describe_config_exception, validate
 from ..outputs import Bundle
+from .pool import Pool
 from .progress import progress_bar, progress_disabled
 
 _NOT_SET = object()
@@ -49,22 +50,28 @@ def chunked(n: int, per_chunk: int) -> list[list[int]]:
 
 
 def run_chunks(cfg, bundle: Bundle, chunks: list[list[int]], evaluate: Callable[[int, list[int]], pd.DataFrame],
-               desc: str) -> pd.DataFrame:
+               desc: str, pool: Pool | None = None) -> pd.DataFrame:
     """Evaluate every chunk of points not already saved in the bundle, saving each as it
     finishes; return the rows of all chunks, in chunk order. Re-running the same analysis
-    after an interruption evaluates only what is missing."""
+    after an interruption evaluates only what is missing. With a `pool` (`analysis.pool`;
+    `evaluate` then picklable) the chunks run on its workers at once, and are saved here
+    in the order they finish; the rows are the same."""
     store = bundle.chunks()
     total = sum(len(ids) for ids in chunks)
     todo = [(i, ids) for i, ids in enumerate(chunks) if not store.done(i)]
     done = total - sum(len(ids) for _, ids in todo)
+    pool = pool or Pool()
     with progress_bar(cfg, total, "point", desc, initial=done) as bar:
-        for i, ids in todo:
-            store.save(i, evaluate(i, ids))
+        futures = {pool.submit(evaluate, i, ids): (i, ids) for i, ids in todo}
+        for future in pool.finished(list(futures)):
+            i, ids = futures[future]
+            store.save(i, future.result())
             # a Mesa model and its agents refer to each other, so a finished chunk's models
             # (and their records) are freed only by the cycle collector: run it now, or the
             # memory of every chunk adds up
             gc.collect()
             bar.update(len(ids))
     if progress_disabled(cfg) and todo:
-        print(f"caucasus-sim: {bundle.id}: {total} points ({done} already done, {total - done} run)")
+        print(f"caucasus-sim: {bundle.id}: {total} points ({done} already done, {total - done} run"
+              f"{'' if pool.workers == 1 else ' on ' + pool.where})")
     return store.load(len(chunks))

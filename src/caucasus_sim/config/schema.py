@@ -381,9 +381,11 @@ class AbcConfig:
     particles: int = 500  # the posterior sample of each population
     populations: int = 4  # populations after the first
     quantile: float = 0.5  # each threshold: this quantile of the last population's distances
-    batch_size: int = 250  # particles simulated together
-    client: str = "native"  # ELFI client: native (one process) | multiprocessing (local cores)
-    parallel_batches: int = 1  # batches in flight at once (multiprocessing: one per core)
+    batch_size: int = 250  # particles ELFI proposes together (its unit: a round ends on a whole batch)
+    # ELFI client: engine (the batches in flight run as one engine batch, split over
+    # calibration.workers) | native (one batch at a time) | multiprocessing (a batch per core)
+    client: str = "engine"
+    parallel_batches: int = 16  # batches in flight at once (engine: 16 x 250 = 4,000 particles per engine batch)
 
 
 @dataclass
@@ -404,6 +406,9 @@ class CalibrationConfig:
     implausibility: str = "second"  # max | second | third
     choice_quantile: float = 0.05  # model choice: accept this share of all (point, replicate) draws
     recovery_datasets: int = 20  # synthetic data sets of the recovery check
+    client: str = "local"  # where design chunks and ABC batches run: local (this machine) | dask (a cluster)
+    workers: int = 0  # local: processes (0: one per core; 1: this process); dask with no scheduler: its workers
+    scheduler: str = ""  # dask: the scheduler's address, e.g. tcp://host:8786 ("": a local cluster)
     observation: ObservationConfig = field(default_factory=ObservationConfig)
     abc: AbcConfig = field(default_factory=AbcConfig)
 
