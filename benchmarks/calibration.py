@@ -7,7 +7,8 @@ calibration's cost.
    and the default engine batch (batch_size x parallel_batches), each size in a fresh
    process: its rate, the ratio to the batch of 250, and its peak resident memory.
 2. The default ABC stage (500 particles, 4 populations after the first, on the whole prior
-   box) as it ran before (ELFI's native client, one batch of 250 at a time, one process),
+   box) as it ran before (ELFI's SMC and native client, one batch of 250 at a time, one
+   process), with the proposals checked against the prior box by numpy (`abc.box_smc`),
    with the engine client (ELFI's batches in flight run as one engine batch) at 8, 16 and
    40 batches in flight in one process, and at the default on every core: wall time,
    simulations used and run (the batches in flight when a round ends are run and dropped),
@@ -65,13 +66,16 @@ def rate_of(size: int) -> tuple[float, float, float]:
     return total / took, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def abc_stage(overrides: list[str]) -> tuple[float, int, int, object, int]:
+def abc_stage(overrides: list[str], elfi_smc: bool = False) -> tuple[float, int, int, object, int]:
     """(wall s, simulations ELFI used, simulations the engine ran, posterior, peak RSS of the
     process or its largest worker) of the default ABC stage with `overrides` (in a fresh
-    process)."""
+    process); `elfi_smc`: ELFI's own SMC, which checks proposals through its graph."""
     from caucasus_sim.analysis import abc
     from caucasus_sim.analysis.pool import open_pool
     from caucasus_sim.outputs import Bundle
+
+    if elfi_smc:
+        abc.box_smc = lambda elfi, box: elfi.SMC
 
     cfg = load_config([*BASE, *overrides])
     plan = check_calibration(cfg)
@@ -133,20 +137,21 @@ def rates() -> bool:
 
 
 def abc_stages() -> None:
-    runs = {"before: native client, 1 batch of 250 at a time, 1 process":
-            ["calibration.abc.client=native", "calibration.abc.parallel_batches=1", "calibration.workers=1"]}
+    one_at_a_time = ["calibration.abc.client=native", "calibration.abc.parallel_batches=1", "calibration.workers=1"]
+    runs = {"before: ELFI's SMC and native client, 1 batch of 250 at a time, 1 process": (one_at_a_time, True),
+            "ELFI's SMC with numpy's prior check, native client, 1 process": (one_at_a_time, False)}
     for k in (8, 16, 40):
-        runs[f"engine client, {k} batches in flight ({k * 250:,} particles), 1 process"] = [
-            "calibration.abc.client=engine", f"calibration.abc.parallel_batches={k}", "calibration.workers=1"]
-    runs["the default (engine client), every core"] = []
+        runs[f"engine client, {k} batches in flight ({k * 250:,} particles), 1 process"] = (
+            ["calibration.abc.client=engine", f"calibration.abc.parallel_batches={k}", "calibration.workers=1"], False)
+    runs["the default (engine client), every core"] = ([], False)
     if "--elfi-batches" in sys.argv:  # ELFI's own batch raised instead (a different algorithm: docs/odd.md 7.22)
         for size in (2500, 10000):
-            runs[f"native client, ELFI batches of {size:,}, 1 process"] = [
-                "calibration.abc.client=native", f"calibration.abc.batch_size={size}",
-                "calibration.abc.parallel_batches=1", "calibration.workers=1"]
+            runs[f"ELFI's SMC and native client, ELFI batches of {size:,}, 1 process"] = (
+                ["calibration.abc.client=native", f"calibration.abc.batch_size={size}",
+                 "calibration.abc.parallel_batches=1", "calibration.workers=1"], True)
     first = None
-    for name, overrides in runs.items():
-        wall, sims, ran, posterior, peak = in_child(abc_stage, overrides)
+    for name, (overrides, elfi_smc) in runs.items():
+        wall, sims, ran, posterior, peak = in_child(abc_stage, overrides, elfi_smc)
         first = posterior if first is None else first
         same = "the same posterior" if posterior.equals(first) else "A DIFFERENT POSTERIOR"
         print(f"  {name}: {wall:6.1f} s, {sims:,} simulations used ({ran:,} run), peak RSS {peak / 1e9:.2f} GB, "

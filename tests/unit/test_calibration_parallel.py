@@ -81,12 +81,15 @@ def test_abc_batches_split_over_a_dask_cluster_give_the_posterior_of_one_process
 
 
 @pytest.mark.elfi
-def test_the_engine_client_gives_the_posterior_of_one_batch_at_a_time_in_fewer_engine_batches(prepared, tmp_path,
-                                                                                               monkeypatch):
-    """ELFI's batches in flight run as one engine batch: the same populations and posterior
-    as ELFI's native client running one batch of 4 particles at a time, over three rounds."""
+def test_the_engine_client_and_the_box_check_give_elfis_posterior_in_fewer_engine_batches(prepared, tmp_path,
+                                                                                          monkeypatch):
+    """ELFI's batches in flight run as one engine batch, and proposals are checked against
+    the prior box with numpy: the same populations and posterior as ELFI's own SMC with its
+    native client, one batch of 4 particles at a time, over three rounds, on a narrow box
+    (many proposals fall outside it)."""
     cfg, (plan, _) = prepared
     cfg.calibration.abc.batch_size, cfg.calibration.abc.populations = 4, 2
+    box = [(lo + 0.3 * (hi - lo), lo + 0.5 * (hi - lo)) for lo, hi in plan.bounds]
     engine_batches = []
     real = abc.simulate_drivers
     monkeypatch.setattr(abc, "simulate_drivers", lambda *a, **k: engine_batches.append(len(a[2])) or real(*a, **k))
@@ -94,11 +97,14 @@ def test_the_engine_client_gives_the_posterior_of_one_batch_at_a_time_in_fewer_e
     for client, k in (("native", 1), ("engine", 6)):
         cfg.calibration.abc.client, cfg.calibration.abc.parallel_batches = client, k
         engine_batches.clear()
-        with Bundle.resumable(tmp_path / client, "calibration") as bundle:
-            out[client] = abc.run_abc(cfg, plan, plan.bounds, bundle)
+        with monkeypatch.context() as m, Bundle.resumable(tmp_path / client, "calibration") as bundle:
+            if client == "native":
+                m.setattr(abc, "box_smc", lambda elfi, box: elfi.SMC)  # ELFI's own check, through its graph
+            out[client] = abc.run_abc(cfg, plan, box, bundle)
         sizes[client] = list(engine_batches)
     pd.testing.assert_frame_equal(out["native"].posterior, out["engine"].posterior, check_exact=True)
     pd.testing.assert_frame_equal(out["native"].populations, out["engine"].populations, check_exact=True)
+    assert all(out["engine"].posterior[key].between(lo, hi).all() for key, (lo, hi) in zip(plan.keys, box))
     assert set(sizes["native"]) == {4} and max(sizes["engine"]) == 6 * 4
     assert len(sizes["engine"]) < len(sizes["native"]) / 3
 
