@@ -83,7 +83,7 @@ def _origins_section(t: dict) -> Section:
                     "random-walk discrepancy and sampling error, then fitted, assimilated and forecast):\n\n"
                     + table(["origin", "targets", "data sets", "values", "90% coverage", "50% coverage"], srows)
                     + "\n\n90% coverage of each origin's synthetic values: "
-                    + ", ".join(f"{o_} {v:.2f}" for o_, v in worst.items()) + ".")
+                    + ", ".join(f"{o_} {v:.3f}" for o_, v in worst.items()) + ".")
     return Section("Each origin: fit, discrepancy and assimilation", None, "", reading)
 
 
