@@ -121,6 +121,13 @@ def test_bad_input_gets_one_line_exit_2_and_no_folder(forecast, tmp_path, capsys
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out*"))
 
 
+def test_a_missing_targets_file_is_named(forecast, tmp_path, capsys):
+    proc = run_main(score_main, PROG, [forecast, tmp_path / "later.csv", "--out", tmp_path / "out"], capsys)
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        f"{PROG}: error: targets: no file {str(tmp_path / 'later.csv')!r}; give the later data as a targets CSV")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_bad_option_gets_one_line(forecast, tmp_path, capsys):
     proc = run_main(score_main, PROG, [forecast], capsys)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "TARGETS_FILE" in proc.stderr

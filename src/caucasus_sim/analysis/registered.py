@@ -130,6 +130,8 @@ def check_targets(forecast: RegisteredForecast, path: Path) -> pd.DataFrame:
     """The later data (a targets file, checked by `read_targets` against the forecast's
     clients and patrons), each row a series and year the forecast holds."""
     f = forecast.table
+    if not Path(path).is_file():
+        raise ConfigError(f"targets: no file {str(path)!r}; give the later data as a targets CSV")
     targets = read_targets(Path(path), sorted(set(f["client"])), sorted(set(f["patron"])))
     known = f[f["method"] == MODEL].drop_duplicates("series").set_index("series")
     years = set(zip(f.loc[f["method"] == MODEL, "series"], f.loc[f["method"] == MODEL, "year"]))
