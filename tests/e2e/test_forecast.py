@@ -18,7 +18,7 @@ from caucasus_sim.outputs.bundle import sha256
 
 SMALL = ["experiment=forecast", "progress=off", FAST_FIGURES, "replicates=2", "forecast.design_points=12",
          "forecast.particles=24", "forecast.accept_quantile=0.3", "forecast.origins=[2017]", "forecast.cutoff=2019",
-         "forecast.until=2023", "forecast.synthetic_datasets=1"]
+         "forecast.until=2023", "forecast.synthetic_datasets=1", "calibration.workers=1"]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,10 @@ def test_a_registered_forecast_is_scored_with_one_command(forecast, tmp_path, ca
     assert set(scored["year"]) == {2020, 2021, 2022} and np.isfinite(scored["crps"]).all()
 
 
-def test_a_forecast_is_reproducible(forecast, tmp_path):
-    again = run(compose(*SMALL, f"output_root={tmp_path}"))
-    for name in ("hindcast.parquet", "forecast.csv"):
+def test_a_forecast_is_reproducible_and_the_same_on_every_core(forecast, tmp_path):
+    """The fixture ran its origins in this process (calibration.workers=1); here they run in
+    two processes, with the same numbers."""
+    again = run(compose(*SMALL, "calibration.workers=2", f"output_root={tmp_path}"))
+    for name in ("hindcast.parquet", "synthetic.csv", "forecast.csv"):
         read = pd.read_parquet if name.endswith("parquet") else pd.read_csv
         pd.testing.assert_frame_equal(read(forecast.folder / name), read(again.folder / name))

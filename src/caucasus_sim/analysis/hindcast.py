@@ -27,6 +27,7 @@ from ..outputs.bundle import MANIFEST, sha256
 from . import assimilation as pf
 from . import scores
 from .forecast import STEP_SD_GRID, ForecastPlan, design_drivers, events_after, origin_forecast
+from .pool import Pool, open_pool
 from .result import Result
 
 FILES = {"hindcast": "hindcast.parquet", "scores": "scores.csv", "skill": "skill.csv",
@@ -78,14 +79,17 @@ def _frame(predict: pd.DataFrame, origin: int) -> pd.DataFrame:
     return out.assign(origin=origin, horizon=out["year"] - origin, observed=predict["value"].to_numpy())
 
 
-def hindcast(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+def hindcast(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool | None = None
+             ) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """Every origin's forecasts of the later targets, and the baselines': the frame of
-    predicted targets, {method: quantiles} over it, and the per-origin diagnostics."""
+    predicted targets, {method: quantiles} over it, and the per-origin diagnostics. The
+    origins run on `pool` (default: this process); where they run changes no number."""
     t = plan.targets
     frames, quantiles, origins = [], {}, []
-    for o in plan.origins:
+    y = t["value"].to_numpy()
+    runs = (pool or Pool()).map(origin_forecast, [(plan, Z, y, o, later_targets(t, o), f, seed) for o in plan.origins])
+    for o, fc in zip(plan.origins, runs):
         predict = later_targets(t, o)
-        fc = origin_forecast(plan, Z, t["value"].to_numpy(), o, predict, f, seed)
         frames.append(_frame(predict, o))
         qs = {"model": scores.quantiles_from_samples(fc.draws.T)} | dict(scores.baselines(t[t["year"] <= o], predict, o))
         for method, q in qs.items():
@@ -124,17 +128,21 @@ def synthetic_data(plan: ForecastPlan, Z: np.ndarray, point: int, rng: np.random
     return np.where(kinds == "survey", np.clip(out, 1e-3, 1 - 1e-3), out)
 
 
-def synthetic_check(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> pd.DataFrame:
+def synthetic_check(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool | None = None) -> pd.DataFrame:
     """Per origin, `synthetic_datasets` data sets simulated from known design points (left
     out of the fit), fitted, assimilated and forecast: the coverage of the later targets."""
     rng = np.random.default_rng([seed, 7])
     t, rows = plan.targets, []
+    sets = []
     for k in range(int(f.synthetic_datasets)):
         point = int(rng.integers(len(Z)))
-        y = synthetic_data(plan, Z, point, rng)
+        sets.append((k, point, synthetic_data(plan, Z, point, rng)))
+    items = [(plan, Z, y, o, later_targets(t, o), f, seed + 1 + k, point) for k, point, y in sets for o in plan.origins]
+    runs = iter((pool or Pool()).map(origin_forecast, items))
+    for k, point, y in sets:
         for o in plan.origins:
             predict = later_targets(t, o)
-            fc = origin_forecast(plan, Z, y, o, predict, f, seed + 1 + k, exclude=point)
+            fc = next(runs)
             q = scores.quantiles_from_samples(fc.draws.T)
             truth = y[predict.index.to_numpy()]
             for kind in sorted(predict["kind"].unique()):
@@ -172,14 +180,16 @@ def run_forecast(cfg, plan: ForecastPlan, bundle: Bundle) -> ForecastResult:
     """The design, the hindcasts and their scores, the synthetic check, the registered forecast."""
     f, seed = cfg.forecast, int(cfg.seed)
     Z = design_drivers(plan, int(cfg.replicates))
-    frame, quantiles, origins = hindcast(plan, Z, f, seed)
+    with open_pool(cfg.calibration) as pool:  # the origins and synthetic data sets on every core
+        frame, quantiles, origins = hindcast(plan, Z, f, seed, pool)
+        synthetic = synthetic_check(plan, Z, f, seed, pool)
     per_target = scores.target_scores(frame, quantiles)
     tables = {"hindcast": pd.concat([pd.concat([frame.assign(method=m), pd.DataFrame(q, columns=scores.quantile_columns())],
                                                axis=1) for m, q in quantiles.items()], ignore_index=True),
               "target_scores": per_target, "origins": origins}
     tables["scores"] = scores.summarise(per_target)
     tables["skill"] = scores.skill_table(tables["scores"])
-    tables["synthetic"] = synthetic_check(plan, Z, f, seed)
+    tables["synthetic"] = synthetic
     tables["forecast"], info = register(plan, Z, f, seed)
     for name, table in tables.items():
         bundle.write_table(FILES[name], table)
