@@ -42,7 +42,8 @@ from ..model.streams import replicate_keys
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from . import assimilation as pf
-from .matching import CalibrationPlan, observation_date, observation_settings, priors_and_targets
+from .matching import WORKER_MEMORY, CalibrationPlan, observation_date, observation_settings, priors_and_targets
+from .pool import local_workers
 from .validation import accept
 
 STEP_SD_GRID = np.geomspace(1e-3, 0.5, 40)  # candidate random-walk sds per year (shares, ideal-point units)
@@ -139,7 +140,9 @@ def cost(cfg, plan: ForecastPlan) -> Cost:
     f = cfg.forecast
     years = plan.until - 2012
     rows = max(int(f.particles), min(int(f.design_points), 100) * int(cfg.replicates))
-    return Cost(BASE_MEMORY + 2 * model_bytes(rows, years + 2, 3, 3),
+    workers = local_workers(cfg.calibration)  # each runs origins with its own particles
+    each = WORKER_MEMORY + 2 * model_bytes(int(f.particles), years + 2, 3, 3)
+    return Cost(BASE_MEMORY + 2 * model_bytes(rows, years + 2, 3, 3) + (workers if workers > 1 else 0) * each,
                 REPORT_BYTES + 40 * len(plan.targets) * 99 * 8 * (len(plan.origins) + 1),
                 f"a forecast from {len(plan.origins)} origins and a cut-off with {int(f.particles):,} particles",
                 "forecast.particles or forecast.design_points")
