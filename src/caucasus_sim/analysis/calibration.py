@@ -32,7 +32,7 @@ from .matching import (STRUCTURES, CalibrationPlan, design_table, driver_array, 
 from .matching import calibration_bundle, cost  # noqa: F401  (the runner's entry points)
 from .matching import prepare as prepare_designs
 from .pool import Pool, open_pool, require_dask
-from .result import Result
+from .result import TablesResult
 
 FILES = {"design": "design.parquet", "choice": "model_choice.csv", "posterior": "posterior.parquet",
          "populations": "abc_populations.csv", "parameters": "parameters.csv", "predictive": "predictive.csv",
@@ -74,12 +74,10 @@ def choice_statement(choice: pd.DataFrame) -> str:
 
 
 @dataclass(repr=False)
-class CalibrationResult(Result):
+class CalibrationResult(TablesResult):
     """The tables of a calibration (see the module's docstring)."""
 
     kind = "calibration"
-    tables: dict
-    how: dict
 
     def facts(self) -> list[str]:
         out = [f"calibration of {len(self.tables['predictive'])} targets, {self.how['design_points']} design points "
@@ -89,9 +87,6 @@ class CalibrationResult(Result):
             out.append(f"hold-out {r['kind']}: coverage {r['coverage_90']:.2f}, error {r['mae_model']:.2f} "
                        f"{r['unit']} (persistence {r['mae_persistence']:.2f}, trend {r['mae_trend']:.2f})")
         return out
-
-    def provenance(self) -> dict:
-        return self.how
 
     @property
     def posterior(self) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from . import assimilation as pf
 from . import scores
 from .forecast import STEP_SD_GRID, ForecastPlan, design_drivers, events_after, origin_forecast
 from .pool import Pool, open_pool
-from .result import Result
+from .result import TablesResult
 
 FILES = {"hindcast": "hindcast.parquet", "scores": "scores.csv", "skill": "skill.csv",
          "target_scores": "target_scores.parquet", "origins": "origins.csv", "synthetic": "synthetic.csv",
@@ -37,12 +37,10 @@ SERIES_COLUMNS = ["series", "client", "kind", "patron", "sign"]
 
 
 @dataclass(repr=False)
-class ForecastResult(Result):
+class ForecastResult(TablesResult):
     """The tables of a forecast experiment (see the module's docstring)."""
 
     kind = "forecast"
-    tables: dict
-    how: dict
 
     def facts(self) -> list[str]:
         out = [f"hindcasts from origins {', '.join(map(str, self.how['origins']))}; registered forecast cut at "
@@ -53,9 +51,6 @@ class ForecastResult(Result):
             out.append(f"{r['kind']}: CRPS skill vs persistence {r['crps_skill']:+.2f}, 90% coverage "
                        f"{r['coverage_90_model']:.2f}")
         return out
-
-    def provenance(self) -> dict:
-        return self.how
 
     def line(self) -> str:
         """The command's line, and the SHA-256 of the manifest that registers the forecast."""

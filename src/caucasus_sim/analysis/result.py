@@ -44,3 +44,15 @@ class Result:
         items = "".join(f"<li>{html.escape(f)}</li>" for f in [*self.facts(), f"folder: {self._folder_text()}"])
         return (f"<div><strong>{html.escape(type(self).__name__)}</strong> "
                 f"<code>{html.escape(self.experiment)}</code><ul>{items}</ul></div>")
+
+
+@dataclass(repr=False)
+class TablesResult(Result):
+    """A result that is named tables (`tables`) and how they were made (`how`: the keys it
+    adds to its manifest), as a calibration's and a forecast's are."""
+
+    tables: dict
+    how: dict
+
+    def provenance(self) -> dict:
+        return self.how
