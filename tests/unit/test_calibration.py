@@ -22,14 +22,18 @@ TINY = ["experiment=calibration", "progress=off", "replicates=3", "calibration.d
         "calibration.fit_until=2014", "calibration.holdout_until=2015"]  # to 2015: 156 weekly steps, not 520
 
 
-@pytest.fixture(scope="module")
-def design():
+def small_design(*overrides: str):
     """A small v2 design: the plan, its points and drivers (points, replicates, targets)."""
-    cfg = compose(*TINY)
+    cfg = compose(*overrides)
     plan, designs = matching.prepare(cfg)
     X = designs["v2"]
     z = matching.simulate_drivers(plan, "v2", [dict(zip(plan.keys, map(float, row))) for row in X])
     return plan, X, z.reshape(len(X), int(cfg.replicates), -1)  # the batch is point-major
+
+
+@pytest.fixture(scope="module")
+def design():
+    return small_design(*TINY)
 
 
 def test_the_implausibility_screen_keeps_the_point_that_made_the_data(design):
@@ -48,11 +52,8 @@ TO_2017 = [*TINY, "calibration.fit_until=2017", "calibration.holdout_until=2018"
 
 @pytest.fixture(scope="module")
 def design_2017():
-    cfg = compose(*TO_2017)
-    plan, designs = matching.prepare(cfg)
-    X = designs["v2"]
-    z = matching.simulate_drivers(plan, "v2", [dict(zip(plan.keys, map(float, row))) for row in X])
-    return plan, z.reshape(len(X), int(cfg.replicates), -1)
+    plan, _, Z = small_design(*TO_2017)
+    return plan, Z
 
 
 def test_one_observation_rules_out_every_point_under_max_but_does_not_decide_under_second(design_2017):
