@@ -72,3 +72,9 @@ def test_a_forecast_is_reproducible_and_the_same_on_every_core(forecast, tmp_pat
     for name in ("hindcast.parquet", "synthetic.csv", "forecast.csv"):
         read = pd.read_parquet if name.endswith("parquet") else pd.read_csv
         pd.testing.assert_frame_equal(read(forecast.folder / name), read(again.folder / name))
+
+
+def test_a_forecast_without_the_synthetic_check_says_nothing_of_it(tmp_path):
+    result = run(compose(*SMALL, "forecast.synthetic_datasets=0", f"output_root={tmp_path}"))
+    assert pd.read_csv(result.folder / "synthetic.csv").empty
+    assert "Synthetic truth" not in (result.folder / "report.md").read_text()

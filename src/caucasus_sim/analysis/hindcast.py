@@ -34,6 +34,7 @@ FILES = {"hindcast": "hindcast.parquet", "scores": "scores.csv", "skill": "skill
          "target_scores": "target_scores.parquet", "origins": "origins.csv", "synthetic": "synthetic.csv",
          "forecast": "forecast.csv"}
 SERIES_COLUMNS = ["series", "client", "kind", "patron", "sign"]
+SYNTHETIC_COLUMNS = ["origin", "dataset", "point", "kind", "targets", "coverage_90", "coverage_50"]
 
 
 @dataclass(repr=False)
@@ -145,7 +146,7 @@ def synthetic_check(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool 
                 rows.append({"origin": o, "dataset": k, "point": point, "kind": kind, "targets": int(sel.sum()),
                              "coverage_90": float(scores.covered(q[sel], truth[sel], 0.9).mean()),
                              "coverage_50": float(scores.covered(q[sel], truth[sel], 0.5).mean())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SYNTHETIC_COLUMNS)
 
 
 def register(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> tuple[pd.DataFrame, dict]:
