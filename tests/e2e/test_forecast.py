@@ -53,6 +53,7 @@ def test_the_registration_holds_every_series_and_year_after_its_cutoff(forecast)
     assert meta["cutoff"] == 2019 and set(model["series"]) == seen
     assert sorted(model["year"].unique()) == [2020, 2021, 2022, 2023]
     assert all(e["date"] > "2019-12-31" for e in meta["events_after_cutoff"]) and meta["events_after_cutoff"]
+    assert set(meta["baseline_fallback"]) == {"trend", "ar1"} and set(meta["baseline_fallback"]["ar1"]) <= seen
 
 
 def test_a_registered_forecast_is_scored_with_one_command(forecast, tmp_path, capsys):

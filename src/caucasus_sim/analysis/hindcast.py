@@ -159,7 +159,8 @@ def register(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> tuple[pd.DataFr
     predict = last.loc[last.index.repeat(len(years))].assign(year=np.tile(years, len(last)))
     predict = predict.assign(obs_var=np.repeat(last["obs_var"].to_numpy(), len(years))).reset_index(drop=True)
     fc = origin_forecast(plan, Z, plan.targets["value"].to_numpy(), plan.cutoff, predict, f, seed)
-    qs = {"model": scores.quantiles_from_samples(fc.draws.T)} | dict(scores.baselines(t, predict, plan.cutoff))
+    baselines = scores.baselines(t, predict, plan.cutoff)
+    qs = {"model": scores.quantiles_from_samples(fc.draws.T)} | dict(baselines)
     base = predict[SERIES_COLUMNS + ["year"]].assign(horizon=predict["year"] - plan.cutoff)
     table = pd.concat([pd.concat([base.assign(method=m).reset_index(drop=True),
                                   pd.DataFrame(q, columns=scores.quantile_columns())], axis=1)
@@ -168,7 +169,8 @@ def register(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> tuple[pd.DataFr
     info = {"cutoff": plan.cutoff, "until": plan.until, "model_version": str(plan.base.model_version),
             "path": plan.calib.path, "events_after_cutoff": events_after(plan.base, plan.calib.path, plan.cutoff),
             "levels": [float(x) for x in scores.LEVELS], "accepted_draws": fc.accepted,
-            "step_sd": fc.step_sd, "particles": int(f.particles)}
+            "step_sd": fc.step_sd, "particles": int(f.particles),
+            "baseline_fallback": baselines.fallback}  # the series whose trend or AR(1) is persistence's
     return table, info
 
 
