@@ -61,13 +61,10 @@ class ForecastResult(TablesResult):
         return f"{super().line()}\ncaucasus-sim: registered forecast: manifest.json SHA-256 {sha256(manifest)}"
 
 
-def later_targets(t: pd.DataFrame, origin: int, last: int | None = None) -> pd.DataFrame:
-    """The targets after `origin` (to `last`) of the series observed up to it."""
+def later_targets(t: pd.DataFrame, origin: int) -> pd.DataFrame:
+    """The targets after `origin` of the series observed up to it."""
     seen = set(t.loc[t["year"] <= origin, "series"])
-    later = (t["year"] > origin) & t["series"].isin(seen)
-    if last is not None:
-        later &= t["year"] <= last
-    return t[later]
+    return t[(t["year"] > origin) & t["series"].isin(seen)]
 
 
 def _frame(predict: pd.DataFrame, origin: int) -> pd.DataFrame:
@@ -101,8 +98,9 @@ def hindcast(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool | None 
 
 def synthetic_data(plan: ForecastPlan, Z: np.ndarray, point: int, rng: np.random.Generator) -> np.ndarray:
     """Targets simulated from a known design point and state: replicate 0 of `point`, its
-    observation-model links fitted to the real data (as the fit fits each draw's), plus a random-walk discrepancy per
-    series (sd per year of each kind estimated from the real data) and sampling error."""
+    observation-model links fitted to the real data (as the fit fits each draw's), plus a
+    random-walk discrepancy per series (sd per year of each kind estimated from the real
+    data) and sampling error."""
     t = plan.targets
     y = t["value"].to_numpy()
     every = np.ones(len(t), bool)
