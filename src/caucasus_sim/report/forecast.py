@@ -8,60 +8,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import plots
 from ..analysis.hindcast import FILES
-from .document import Document, Figures, Section, subplots, table, text
-
-KINDS = {"survey": "survey shares", "ideal_point": "UN ideal-point distances"}
-UNITS = {"survey": (100.0, "points"), "ideal_point": (1.0, "units")}
+from .document import Document, Figures, Section, table, text
+from .scores import KIND_NAMES, comparison_section, coverage_section, kinds_of, pit_section, scale_of
 
 
 def _read(folder: Path) -> dict:
-    return {name: (pd.read_parquet if file.endswith(".parquet") else pd.read_csv)(folder / file)
-            for name, file in FILES.items()}
+    return {name: pd.read_parquet(folder / file) if file.endswith(".parquet")
+            else pd.read_csv(folder / file, dtype={"origin": str, "horizon": str}) for name, file in FILES.items()}
 
 
-def _skill_section(t: dict) -> Section:
-    sk = t["skill"]
+def _skill_section(skill: pd.DataFrame) -> Section:
     rows = []
-    for _, r in sk.iterrows():
-        scale, unit = UNITS[r["kind"]]
-        rows.append([text(KINDS[r["kind"]]), str(r["origin"]), text(r["baseline"]), str(int(r["n"])),
-                     f"{r['crps_model'] * scale:.3f}", f"{r['crps_baseline'] * scale:.3f}", f"{r['crps_skill']:+.2f}",
-                     f"{r['mae_model'] * scale:.3f}", f"{r['mae_baseline'] * scale:.3f}", unit])
-    pooled = sk[(sk["origin"].astype(str) == "all") & (sk["baseline"] == "persistence")]
-    verdict = "; ".join(f"{KINDS[r['kind']]}: CRPS skill {r['crps_skill']:+.2f} against probabilistic persistence"
-                        f" ({'beats it' if r['crps_skill'] > 0 else 'does not beat it'})" for _, r in pooled.iterrows())
-    reading = (f"Pooled over origins, {verdict}. Skill = 1 − score / baseline's score (positive: the model is "
-               "better); survey scores in percentage points, ideal points in their units. Where a series has fewer "
-               "than 3 (trend) or 4 (AR(1)) observations up to the origin, that baseline is persistence's.\n\n"
+    for _, r in skill.iterrows():
+        scale, unit = scale_of(r["kind"])
+        rows.append([text(KIND_NAMES[r["kind"]]), str(r["origin"]), text(r["baseline"]), str(int(r["n"])),
+                     f"{r['crps_model'] * scale:.3f}{unit}", f"{r['crps_baseline'] * scale:.3f}{unit}",
+                     f"{r['crps_skill']:+.2f}", f"{r['mae_model'] * scale:.3f}{unit}",
+                     f"{r['mae_baseline'] * scale:.3f}{unit}"])
+    reading = ("Skill = 1 − score / baseline's score (positive: the model is better); origin \"all\" pools the "
+               "origins. Where a series has fewer than 3 (trend) or 4 (AR(1)) observations up to the origin, that "
+               "baseline is persistence's.\n\n"
                + table(["targets", "origin", "baseline", "n", "CRPS model", "CRPS baseline", "CRPS skill",
-                        "MAE model", "MAE baseline", "unit"], rows))
-    return Section("Skill against probabilistic baselines", None, "", reading)
-
-
-def _coverage_section(t: dict, figs: Figures) -> Section:
-    s, ts = t["scores"], t["target_scores"]
-    kinds = [k for k in KINDS if k in set(s["kind"])]
-    fig, axes = subplots(7.0, 2.4 * len(kinds), len(kinds), 2, squeeze=False)
-    methods = list(pd.unique(s["method"]))
-    for row, kind in zip(axes, kinds):
-        model = ts[(ts["kind"] == kind) & (ts["method"] == "model")]
-        plots.plot_pit_histogram(model["pit"].to_numpy(), ax=row[0])
-        row[0].set_title(f"PIT of the model's hindcasts, {KINDS[kind]}", fontsize=8)
-        plots.plot_coverage_by_horizon(s[s["kind"] == kind], ax=row[1], methods=methods)
-        row[1].set_title(f"coverage by horizon, {KINDS[kind]}", fontsize=8)
-    fig.legend(handles=plots.coverage_legend_handles(methods), fontsize=7, loc="outside lower center", ncol=6)
-    image = figs.save(fig, "pit_and_coverage")
-    pooled = s[(s["origin"].astype(str) == "all") & (s["horizon"].astype(str) == "all")]
-    rows = [[text(KINDS[r["kind"]]), text(r["method"]), str(int(r["n"])), f"{r['coverage_50']:.2f}",
-             f"{r['coverage_90']:.2f}"] for _, r in pooled.iterrows()]
-    reading = ("Share of held-out values inside the central 50% and 90% predictive intervals, pooled over "
-               "origins and horizons:\n\n" + table(["targets", "method", "n", "50% coverage", "90% coverage"], rows))
-    caption = ("Left: the probability integral transform of each held-out value under the model's forecast "
-               "(uniform: calibrated; U-shaped: too narrow; hump: too wide). Right: coverage of the 50% and 90% "
-               "intervals against the years since the origin, pooled over origins.")
-    return Section("Calibration of the forecasts: PIT and coverage", image, caption, reading)
+                        "MAE model", "MAE baseline"], rows))
+    return Section("Skill against probabilistic baselines, per origin", None, "", reading)
 
 
 def _origins_section(t: dict) -> Section:
@@ -74,7 +44,7 @@ def _origins_section(t: dict) -> Section:
     if len(syn):
         g = syn.groupby(["origin", "kind"]).agg(sets=("dataset", "nunique"), targets=("targets", "sum"),
                                                 c90=("coverage_90", "mean"), c50=("coverage_50", "mean"))
-        srows = [[str(o_), text(KINDS[k]), str(int(r["sets"])), str(int(r["targets"])), f"{r['c90']:.2f}",
+        srows = [[str(o_), text(KIND_NAMES[k]), str(int(r["sets"])), str(int(r["targets"])), f"{r['c90']:.2f}",
                   f"{r['c50']:.2f}"]
                  for (o_, k), r in g.iterrows()]
         hits = syn.assign(hit=syn["coverage_90"] * syn["targets"]).groupby("origin")[["hit", "targets"]].sum()
@@ -113,5 +83,9 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
         "persistence with a random-walk spread, a linear trend and an AR(1), each fitted to the same window.",
         "- Tables: " + ", ".join(f"`{name}`" for name in [*FILES.values(), "forecast.json"]) + ".",
     ]
-    sections = [_skill_section(t), _coverage_section(t, figs), _origins_section(t), _registered_section(folder, t)]
+    kinds = kinds_of(t["target_scores"])
+    sections = [comparison_section(t["scores"], t["skill"], kinds), _skill_section(t["skill"]),
+                figs.drawn("Calibration: PIT histograms", pit_section, t["target_scores"], kinds, figs),
+                figs.drawn("Coverage by horizon", coverage_section, t["scores"], kinds, figs),
+                _origins_section(t), _registered_section(folder, t)]
     return Document(f"{cfg.experiment} (forecast)", str(cfg.description or "").strip(), header, sections)

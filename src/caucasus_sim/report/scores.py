@@ -1,4 +1,5 @@
-"""The report of a scored registered forecast, from its saved tables (and config.yaml) only."""
+"""The report of a scored registered forecast, from its saved tables (and config.yaml) only;
+the forecast experiment's report (`report.forecast`) shares its sections."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ FILES = {"scores": "scores.csv", "summary": "summary.csv", "skill": "skill.csv"}
 KIND_NAMES = {"survey": "survey shares", "ideal_point": "UN ideal-point distances"}
 
 
-def _scale(kind: str) -> tuple[float, str]:
+def scale_of(kind: str) -> tuple[float, str]:
     """Survey scores are saved as shares and shown in percentage points."""
     return (100.0, " pp") if kind == "survey" else (1.0, "")
 
@@ -29,7 +30,7 @@ def verdict(skill: pd.DataFrame, kind: str) -> str:
     if row.empty:
         return "no persistence forecast to compare with"
     r = row.iloc[0]
-    scale, unit = _scale(kind)
+    scale, unit = scale_of(kind)
     beats = r["crps_model"] < r["crps_baseline"]
     return (f"the model's CRPS is {r['crps_model'] * scale:.3g}{unit} against {r['crps_baseline'] * scale:.3g}{unit} "
             f"for persistence (skill {r['crps_skill']:+.2f}): **it {'beats' if beats else 'does not beat'} persistence**")
@@ -39,11 +40,11 @@ def _first_upper(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def _comparison_section(summary: pd.DataFrame, skill: pd.DataFrame, kinds: list[str]) -> Section:
+def comparison_section(summary: pd.DataFrame, skill: pd.DataFrame, kinds: list[str]) -> Section:
     pooled = summary[(summary["origin"].astype(str) == "all") & (summary["horizon"].astype(str) == "all")]
     rows = []
     for kind in kinds:
-        scale, unit = _scale(kind)
+        scale, unit = scale_of(kind)
         for _, r in pooled[pooled["kind"] == kind].iterrows():
             rows.append([text(KIND_NAMES.get(kind, kind)), text(r["method"]), str(int(r["n"])),
                          f"{r['crps'] * scale:.3g}{unit}", f"{r['mae'] * scale:.3g}{unit}",
@@ -57,7 +58,7 @@ def _comparison_section(summary: pd.DataFrame, skill: pd.DataFrame, kinds: list[
     return Section("The model against the baselines", None, "", reading)
 
 
-def _pit_section(scores: pd.DataFrame, kinds: list[str], figs: Figures) -> Section:
+def pit_section(scores: pd.DataFrame, kinds: list[str], figs: Figures) -> Section:
     fig, axes = subplots(plots.SINGLE_COLUMN * 2, 2.2, 1, len(kinds), squeeze=False, sharey=True)
     model = scores[scores["method"] == "model"]
     for ax, kind in zip(axes[0], kinds):
@@ -74,7 +75,7 @@ def _pit_section(scores: pd.DataFrame, kinds: list[str], figs: Figures) -> Secti
     return Section("Calibration: PIT histograms", image, caption, reading)
 
 
-def _coverage_section(summary: pd.DataFrame, kinds: list[str], figs: Figures) -> Section:
+def coverage_section(summary: pd.DataFrame, kinds: list[str], figs: Figures) -> Section:
     fig, axes = subplots(plots.SINGLE_COLUMN * 2, 2.5, 1, len(kinds), squeeze=False, sharey=True)
     methods = ["model"] + sorted(set(summary["method"]) - {"model"})
     for ax, kind in zip(axes[0], kinds):
@@ -102,9 +103,9 @@ def document(folder: Path, cfg, figs: Figures) -> Document:
               f"- Forecast: `{text(s.forecast)}` (model {text(s.model_version)}, path {text(s.path)})",
               f"- Later data: `{text(s.targets)}` (SHA-256 {s.targets_sha256[:12]}...)",
               f"- Figures: {figs.describe()}"]
-    sections = [_comparison_section(t["summary"], t["skill"], kinds),
-                figs.drawn("Calibration: PIT histograms", _pit_section, t["scores"], kinds, figs),
-                figs.drawn("Coverage by horizon", _coverage_section, t["summary"], kinds, figs)]
+    sections = [comparison_section(t["summary"], t["skill"], kinds),
+                figs.drawn("Calibration: PIT histograms", pit_section, t["scores"], kinds, figs),
+                figs.drawn("Coverage by horizon", coverage_section, t["summary"], kinds, figs)]
     return Document("Scores of a registered forecast",
                     "Proper scores of a forecast registered before the data it forecasts, against persistence, "
                     "a linear trend and an AR(1) that saw the same data.", header, sections)
