@@ -22,7 +22,6 @@ with the horizon.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -260,7 +259,3 @@ def assimilate(cfg, path: str, draws: list[dict] | None, obs: Observations, pred
             m = build(cfg, path, draws, lineage, until=step)
     m.run(until=origin_step)
     return Filtered(model=m, lineage=lineage, discrepancy=discrepancy, ess=ess, resampled=resampled)
-
-
-def observation_steps(m: CaucasusModel, dates: list[dt.date]) -> list[int]:
-    return [m.step_at(d) for d in dates]

@@ -6,12 +6,12 @@ For an origin year o, with the targets fielded up to o (and nothing later):
 1. *Fit*: ABC rejection over a Latin-hypercube design of the calibrated parameters (each
    point with `replicates` replicates, run through the recorded events): the (point,
    replicate) draws in the lowest `forecast.accept_quantile` of distance to the data up to
-   o (`validation.accept`) are the parameter draws; the observation model's levels and
-   slopes are fitted to their mean drivers up to o.
-2. *Discrepancy*: a random walk per series, its variance per year for each kind estimated
-   by the likelihood of its one-step-ahead (leave-future-out) innovations up to o
-   (`assimilation.estimate_step_var`); its variance at a series' first observation is the
-   configured discrepancy (calibration.observation).
+   o (`validation.accept`) are the parameter draws; each draw's levels and slopes of the
+   observation model are fitted to its trajectory up to o.
+2. *Discrepancy*: a random walk per series, diffuse at a series' first observation
+   (`DIFFUSE_SD`); each particle draws its variance per year of each kind from the
+   posterior given the one-step-ahead (leave-future-out) innovations up to o
+   (`assimilation.step_var_posterior`).
 3. *Assimilation*: `forecast.particles` particles (replicates carrying the draws) are
    filtered through every observation date up to o (`assimilation.assimilate`).
 4. *Forecast*: the particles run on through the recorded events after o (the scenario is
@@ -38,7 +38,6 @@ from ..config import ConfigError, validate
 from ..model import CaucasusModel, check_points
 from ..model.events import path_events
 from ..model.observation import Links, drivers, fit_links, observation_variance
-from ..model.streams import replicate_keys
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from . import assimilation as pf
@@ -249,8 +248,8 @@ def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: 
     grid = STEP_SD_GRID ** 2
     post = pf.step_var_posterior(predicted[fit], observed[fit], series[fit], t["year"].to_numpy()[fit], kinds[fit],
                                  t["obs_var"].to_numpy()[fit], start_var, n, grid)
-    keys = replicate_keys(seed, np.arange(particles))  # the particles' first keys (assimilation.Lineage.start)
-    kind_of = _per_series_kind(n, np.r_[series, pseries], np.r_[kinds, predict["kind"].to_numpy()])
+    keys = pf.Lineage.start(seed, particles, 1).keys[0]  # the keys the particles start with
+    kind_of = _per_series(n, np.r_[series, pseries], np.r_[kinds, predict["kind"].to_numpy()])
     step = np.zeros((particles, n))
     for kind, p in post.items():
         step[:, kind_of == kind] = pf.draw_step_var(p, grid, keys, kind)[:, None]
@@ -258,21 +257,17 @@ def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: 
     return pf.Discrepancy.fresh(particles, step, start_var), median
 
 
-def _per_series_kind(n: int, series: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    out[series] = kinds
-    return out
-
-
 def _predict(links: Links, draw: np.ndarray, columns: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Each particle's prediction (particles, len(columns)) from its draw's levels and slopes
     at the targets `columns` (a target of the same series gives its level) and drivers z."""
-    linear = links.alpha[draw][:, columns] + links.slope[draw][:, columns] * z
-    return np.where(links.survey[columns], 1.0 / (1.0 + np.exp(-linear)), linear)
+    return Links(alpha=links.alpha[draw][:, columns], slope=links.slope[draw][:, columns],
+                 survey=links.survey[columns]).predict(z)
 
 
 def _per_series(n: int, series: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = np.zeros(n)
+    """One value per series, from the values of its targets (0 for a series with none)."""
+    values = np.asarray(values)
+    out = np.zeros(n, dtype=values.dtype)
     out[series] = values
     return out
 

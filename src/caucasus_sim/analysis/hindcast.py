@@ -80,9 +80,10 @@ def hindcast(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool | None 
     t = plan.targets
     frames, quantiles, origins = [], {}, []
     y = t["value"].to_numpy()
-    runs = (pool or Pool()).map(origin_forecast, [(plan, Z, y, o, later_targets(t, o), f, seed) for o in plan.origins])
+    later = {o: later_targets(t, o) for o in plan.origins}
+    runs = (pool or Pool()).map(origin_forecast, [(plan, Z, y, o, later[o], f, seed) for o in plan.origins])
     for o, fc in zip(plan.origins, runs):
-        predict = later_targets(t, o)
+        predict = later[o]
         frames.append(_frame(predict, o))
         qs = {"model": scores.quantiles_from_samples(fc.draws.T)} | dict(scores.baselines(t[t["year"] <= o], predict, o))
         for method, q in qs.items():
@@ -131,11 +132,12 @@ def synthetic_check(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool 
     for k in range(int(f.synthetic_datasets)):
         point = int(rng.integers(len(Z)))
         sets.append((k, point, synthetic_data(plan, Z, point, rng)))
-    items = [(plan, Z, y, o, later_targets(t, o), f, seed + 1 + k, point) for k, point, y in sets for o in plan.origins]
+    later = {o: later_targets(t, o) for o in plan.origins}
+    items = [(plan, Z, y, o, later[o], f, seed + 1 + k, point) for k, point, y in sets for o in plan.origins]
     runs = iter((pool or Pool()).map(origin_forecast, items))
     for k, point, y in sets:
         for o in plan.origins:
-            predict = later_targets(t, o)
+            predict = later[o]
             fc = next(runs)
             q = scores.quantiles_from_samples(fc.draws.T)
             truth = y[predict.index.to_numpy()]
