@@ -86,10 +86,16 @@ def choice_statement(choice: pd.DataFrame) -> str:
     structure's, what the bound rests on."""
     out = ", ".join(probability_text(r) for _, r in choice.iterrows())
     alone = choice[choice["lower_95"].notna()] if "lower_95" in choice else choice.iloc[:0]
+    none = choice[choice["upper_95"].notna()] if "upper_95" in choice else choice.iloc[:0]
     if len(alone):
         r = alone.iloc[0]
         out += (f" (every accepted draw is {r['structure']}'s: {int(r['accepted']):,} draws at "
                 f"{int(r['accepted_points']):,} design points; a one-sided 95% bound, not an estimate)")
+    elif len(none):
+        names = " or ".join(f"{SHORT_NAMES.get(s, s)}'s" for s in none["structure"])
+        out += (f" (no accepted draw is {names}: of {int(choice['accepted'].sum()):,} draws at "
+                f"{int(choice['accepted_points'].sum()):,} design points, none; ≤ is a one-sided 95% bound, "
+                "not an estimate)")
     return out
 
 

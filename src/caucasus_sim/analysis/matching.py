@@ -487,23 +487,24 @@ def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float
 def choice_table(d: dict, kept: dict, quantile: float, seed: int) -> pd.DataFrame:
     """Per structure (d: its distances, points x replicates; kept: its non-implausible
     points): accepted draws, posterior probability, its bootstrap standard error
-    (`choice_standard_error`) and, where every accepted draw is one structure's, the
-    one-sided 95% bounds (`lower_95` for it, `upper_95` for each other; NaN otherwise).
-    Any number of structures, in the order of `d`."""
+    (`choice_standard_error`) and one-sided 95% bounds where the bootstrap error says
+    nothing: `upper_95` for a structure with no accepted draw, over the m design points with
+    one (`one_sided_bound`), and `lower_95` for a structure with every accepted draw (NaN
+    otherwise). Any number of structures, in the order of `d`."""
     eps, ok = accepted_draws(d, quantile)
     accepted = {s: int(ok[s].sum()) for s in d}
     points = {s: int(ok[s].any(axis=1).sum()) for s in d}
     total = sum(accepted.values())
     se = choice_standard_error(d, quantile, seed)
     alone = [s for s in d if accepted[s] == total]
-    bound = one_sided_bound(points[alone[0]]) if alone else np.nan
+    bound = one_sided_bound(sum(points.values()))  # over every design point with an accepted draw
     return pd.DataFrame({"structure": list(d), "description": [STRUCTURE_NAMES[s] for s in d],
                          "draws": [d[s].size for s in d], "accepted": [accepted[s] for s in d],
                          "accepted_points": [points[s] for s in d], "threshold": eps,
                          "posterior_probability": [accepted[s] / total for s in d],
                          "probability_se": [se[s] for s in d],
                          "lower_95": [bound if s in alone else np.nan for s in d],
-                         "upper_95": [1.0 - bound if alone and s not in alone else np.nan for s in d],
+                         "upper_95": [1.0 - bound if accepted[s] == 0 else np.nan for s in d],
                          "non_implausible_points": [int(kept[s].sum()) for s in d],
                          "design_points": [len(kept[s]) for s in d],
                          "median_distance": [float(np.median(d[s])) for s in d]})
