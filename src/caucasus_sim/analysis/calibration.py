@@ -67,14 +67,14 @@ def probability_text(row) -> str:
 def preference(choice: pd.DataFrame) -> str:
     """Which structure the calibration prefers: the one with the largest posterior
     probability (`probability_text`), and whether the next is within two standard errors of
-    the difference, in which case the draws do not tell them apart."""
+    the difference of it, in which case the draws do not tell them apart."""
     order = choice.sort_values("posterior_probability", ascending=False, kind="stable")
     best, out = order.iloc[0], f"the calibration prefers {SHORT_NAMES.get(order.iloc[0]['structure'])}"
     out += f" ({probability_text(best)})"
     if len(order) > 1 and pd.isna(best.get("lower_95", np.nan)):
         nxt = order.iloc[1]
-        gap, se = best["posterior_probability"] - nxt["posterior_probability"], np.hypot(best["probability_se"],
-                                                                                          nxt["probability_se"])
+        # the difference's error is at most the sum of the two (the shares are anticorrelated)
+        gap, se = best["posterior_probability"] - nxt["posterior_probability"], best["probability_se"] + nxt["probability_se"]
         if gap <= 2 * se:
             out += (f", but {SHORT_NAMES.get(nxt['structure'])} is within two standard errors of it "
                     f"({probability_text(nxt)}): the draws do not tell them apart")
