@@ -137,14 +137,15 @@ def calibrated(tmp_path_factory):
 def test_a_calibration_writes_its_tables_and_report(calibrated):
     folder = calibrated.folder
     choice = pd.read_csv(folder / "model_choice.csv")
-    assert set(choice["structure"]) == {"v2", "v1"}
+    assert list(choice["structure"]) == ["v2", "v1", "v3"]  # calibration.structures, in its order
     assert choice["posterior_probability"].sum() == pytest.approx(1.0)
     post = pd.read_parquet(folder / "posterior.parquet")
     assert len(post) == 16 and set(matching.check_calibration(compose(*TINY)).keys) <= set(post.columns)
     skill = pd.read_csv(folder / "skill.csv")
     assert set(skill["kind"]) == {"survey", "ideal_point"} and skill["coverage_90"].between(0, 1).all()
     report = (folder / "report.md").read_text()
-    assert "Model choice" in report and "Validation" in report and "persistence" in report
+    assert "Model choice: v2 against the v1 structure and v3" in report and "the calibration prefers" in report.lower()
+    assert "Validation" in report and "persistence" in report
     assert "P(v2) = " in report and " ± " in report or "P(v2) ≥ " in report or "P(v2) ≤ " in report
     assert "odds" not in report and "second-largest implausibility" in report
     design = pd.read_parquet(folder / "design.parquet")

@@ -2,7 +2,7 @@
 model choice (`matching`), ABC-SMC (`abc`), and validation (`validation`), into one
 results folder:
 
-- `design.parquet`: every design point of both structures, its values, its implausibility
+- `design.parquet`: every design point of every structure compared, its values, its implausibility
   by each measure (`implausibility_max`, `_second`, `_third`), the measure it is screened by
   and whether it is non-implausible;
 - `model_choice.csv`: the posterior probability of each structure, its bootstrap standard
@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..outputs import Bundle
 from . import abc, validation
-from .matching import (STRUCTURES, CalibrationPlan, design_table, driver_array, history_match, model_choice,
+from .matching import (CalibrationPlan, design_table, driver_array, history_match, model_choice,
                        run_designs, simulate_drivers)
 from .matching import calibration_bundle, cost  # noqa: F401  (the runner's entry points)
 from .matching import prepare as prepare_designs
@@ -54,22 +54,48 @@ def probability_value(row) -> str:
     return f"{row['posterior_probability']:.{digits}f} ± {se:.{digits}f}"
 
 
+SHORT_NAMES = {"v2": "v2", "v1": "v1 structure", "v3": "v3"}  # a structure in a sentence
+
+
 def probability_text(row) -> str:
     """"P(v2) = 0.62 ± 0.03", "P(v1 structure) ≤ 0.010" (`probability_value`)."""
-    name = "P(v2)" if row["structure"] == "v2" else f"P({row['structure']} structure)"
+    name = f"P({SHORT_NAMES.get(row['structure'], row['structure'])})"
     value = probability_value(row)
     return f"{name} {value}" if value[0] in "≥≤" else f"{name} = {value}"
 
 
+def preference(choice: pd.DataFrame) -> str:
+    """Which structure the calibration prefers: the one with the largest posterior
+    probability (`probability_text`), and whether the next is within two standard errors of
+    the difference of it, in which case the draws do not tell them apart."""
+    order = choice.sort_values("posterior_probability", ascending=False, kind="stable")
+    best, out = order.iloc[0], f"the calibration prefers {SHORT_NAMES.get(order.iloc[0]['structure'])}"
+    out += f" ({probability_text(best)})"
+    if len(order) > 1 and pd.isna(best.get("lower_95", np.nan)):
+        nxt = order.iloc[1]
+        # the difference's error is at most the sum of the two (the shares are anticorrelated)
+        gap, se = best["posterior_probability"] - nxt["posterior_probability"], best["probability_se"] + nxt["probability_se"]
+        if gap <= 2 * se:
+            out += (f", but {SHORT_NAMES.get(nxt['structure'])} is within two standard errors of it "
+                    f"({probability_text(nxt)}): the draws do not tell them apart")
+    return out
+
+
 def choice_statement(choice: pd.DataFrame) -> str:
-    """Both structures' probabilities (`probability_text`); where every accepted draw is one
+    """Every structure's probability (`probability_text`); where every accepted draw is one
     structure's, what the bound rests on."""
     out = ", ".join(probability_text(r) for _, r in choice.iterrows())
     alone = choice[choice["lower_95"].notna()] if "lower_95" in choice else choice.iloc[:0]
+    none = choice[choice["upper_95"].notna()] if "upper_95" in choice else choice.iloc[:0]
     if len(alone):
         r = alone.iloc[0]
         out += (f" (every accepted draw is {r['structure']}'s: {int(r['accepted']):,} draws at "
                 f"{int(r['accepted_points']):,} design points; a one-sided 95% bound, not an estimate)")
+    elif len(none):
+        names = " or ".join(f"{SHORT_NAMES.get(s, s)}'s" for s in none["structure"])
+        out += (f" (no accepted draw is {names}: of {int(choice['accepted'].sum()):,} draws at "
+                f"{int(choice['accepted_points'].sum()):,} design points, none; ≤ is a one-sided 95% bound, "
+                "not an estimate)")
     return out
 
 
@@ -83,6 +109,8 @@ class CalibrationResult(TablesResult):
         out = [f"calibration of {len(self.tables['predictive'])} targets, {self.how['design_points']} design points "
                f"x {self.how['replicates']} replicates per structure"]
         out.append(choice_statement(self.tables["choice"]))
+        said = preference(self.tables["choice"])
+        out.append(said[0].upper() + said[1:])
         for _, r in self.tables["skill"].iterrows():
             out.append(f"hold-out {r['kind']}: coverage {r['coverage_90']:.2f}, error {r['mae_model']:.2f} "
                        f"{r['unit']} (persistence {r['mae_persistence']:.2f}, trend {r['mae_trend']:.2f})")
@@ -153,14 +181,14 @@ def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle:
 
 
 def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
-    """Both designs (resuming), history matching, model choice, ABC-SMC, validation."""
+    """Every structure's design (resuming), history matching, model choice, ABC-SMC, validation."""
     plan, designs = prepared
     c = cfg.calibration
     with open_pool(c) as pool:
         table = run_designs(cfg, plan, designs, bundle, pool)
         n = len(plan.targets)
-        Zs = {s: driver_array(table, s, n) for s in STRUCTURES}
-        matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in STRUCTURES}
+        Zs = {s: driver_array(table, s, n) for s in plan.structures}
+        matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in plan.structures}
         weighted, populations, box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle, pool)
     tables = {"design": design_table(plan, designs, matches),
               "choice": model_choice(plan, Zs, matches, float(c.choice_quantile), int(cfg.seed)),
@@ -178,8 +206,9 @@ def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
     tables["loco"] = validation.leave_one_client_out(plan, Zs["v2"], float(c.choice_quantile))
     for name, t in tables.items():
         bundle.write_table(FILES[name], t)
-    how = {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys, "design_points": int(c.design_points),
+    how = {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys, "structures": list(plan.structures),
+           "structure_keys": {s: plan.keys_of(s) for s in plan.structures}, "design_points": int(c.design_points),
            "replicates": int(cfg.replicates), "fit_until": int(c.fit_until), "holdout_until": int(c.holdout_until),
            "targets": int(n), "cutoff": float(c.cutoff), "implausibility": plan.measure, "abc": bool(c.abc.enabled), "abc_box": box,
-           "non_implausible": {s: int(matches[s].kept.sum()) for s in STRUCTURES}}
+           "non_implausible": {s: int(matches[s].kept.sum()) for s in plan.structures}}
     return CalibrationResult(experiment=str(cfg.experiment), tables=tables, how=how)

@@ -2,19 +2,20 @@
 
 The targets (`calibration.targets`, docs/odd.md section 8) are compared with the model
 through the observation model (`model.observation`). Stage 1, *history matching*: a Latin
-hypercube (SALib) of `design_points` points over the uniform priors of
-`calibration.params`, for each model structure — v2, and the v1 structure (v2's start and
-history with every new mechanism at its neutral value) over the keys it has
-(`v1_params`) — each point with `replicates` replicates, run through the batched engine
-from 2013 to the end of the hold-out window; a point is non-implausible if its
-implausibility over the fit window's targets — the largest, or by default the second
-largest (`calibration.implausibility`; Vernon, Goldstein & Bower 2010) — is below
-`cutoff`. *Model choice*: every
-(point, replicate) of both designs is a draw from its structure's prior; the draws whose
-ABC distance is in the lowest `choice_quantile` of all are accepted, and the share of each
-structure among them is its posterior probability (equal prior probabilities; ABC model
-choice by rejection, Grelaud et al. 2009), with a bootstrap standard error over design
-points, or a one-sided bound where every accepted draw is one structure's. Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
+hypercube (SALib) of `design_points` points for each model structure of
+`calibration.structures` — v2 over the uniform priors of `calibration.params`; the v1
+structure (v2's start and history with every new mechanism at its neutral value) over the
+keys it has (`v1_params`); Model v3 (v3's groups laid over the calibration's configuration)
+over those of v2 and its own (`v3_params`) — each point with `replicates` replicates, run
+through the batched engine from 2013 to the end of the hold-out window; a point is
+non-implausible if its implausibility over the fit window's targets — the largest, or by
+default the second largest (`calibration.implausibility`; Vernon, Goldstein & Bower 2010) —
+is below `cutoff`. *Model choice*: every (point, replicate) of every design is a draw from
+its structure's prior; the draws whose ABC distance is in the lowest `choice_quantile` of
+all are accepted, and the share of each structure among them is its posterior probability
+(equal prior probabilities; ABC model choice by rejection, Grelaud et al. 2009), with a
+bootstrap standard error over design points, or one-sided bounds where every accepted draw
+is one structure's. Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
 the box that holds the non-implausible points of v2. The posterior is the last ABC
 population (or, without stage 2, the non-implausible points), and it predicts the hold-out
 targets (`analysis.validation`).
@@ -29,7 +30,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -47,13 +48,17 @@ from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from .points import chunked, numeric_value, run_chunks
 from .pool import CLIENTS, Pool, local_workers, slices
 
-STRUCTURES = ("v2", "v1")
+# the structures a calibration can compare (`calibration.structures`); a structure's place
+# here is its design's seed offset, so adding one leaves the others' designs as they were
+STRUCTURES = ("v2", "v1", "v3")
 ABC_CLIENTS = ("engine", "native", "multiprocessing")
 # a point's implausibility: the largest over the fit window's targets, or the second or third
 # largest (its rank from the top), so that one outlying or badly modelled observation cannot
 # rule out the whole space (Vernon, Goldstein & Bower 2010, section 4)
 IMPLAUSIBILITY_MEASURES = {"max": 1, "second": 2, "third": 3}
-STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)"}
+STRUCTURE_NAMES = {"v2": "Model v2", "v1": "v1 structure (v2's start and history, new mechanisms neutral)",
+                   "v3": "Model v3 (v2 with credibility, triads, capability over time, institutionalisation "
+                         "and a magnitude per event class, on the v3 timeline)"}
 DESIGN_FILE = "design.parquet"
 WORKER_MEMORY = 200e6  # a worker process with the package imported and a plan (measured 0.18 GB)
 
@@ -74,12 +79,16 @@ class CalibrationPlan:
     configs: dict  # structure -> configuration
     path: str
     measure: str = "second"  # a point's implausibility (IMPLAUSIBILITY_MEASURES)
+    structures: tuple[str, ...] = ("v2",)  # those compared, in the order of `calibration.structures`
+    structure_keys: dict = field(default_factory=dict)  # structure -> its keys (v2's where absent)
+    extra_bounds: dict = field(default_factory=dict)  # key -> prior of a key v2 does not have (v3's own)
 
     def keys_of(self, structure: str) -> list[str]:
-        return self.keys if structure == "v2" else self.v1_keys
+        return list(self.structure_keys.get(structure, self.keys))
 
     def bounds_of(self, structure: str) -> list[tuple[float, float]]:
-        return [self.bounds[self.keys.index(k)] for k in self.keys_of(structure)]
+        prior = {**dict(zip(self.keys, self.bounds)), **self.extra_bounds}
+        return [prior[k] for k in self.keys_of(structure)]
 
     @property
     def obs_var(self) -> np.ndarray:
@@ -135,25 +144,62 @@ def _check_priors(cfg) -> tuple[list[str], list[tuple[float, float]], list[str]]
     for k in c.v1_params:
         if k not in keys:
             raise ConfigError(f"calibration.v1_params: {k!r} is not one of calibration.params ({', '.join(keys)})")
-    _check_prior_ends(cfg, keys, bounds)
+    _check_prior_ends(cfg, keys, bounds, [f"calibration.params[{i}]" for i in range(len(keys))])
     return keys, bounds, [str(k) for k in c.v1_params]
 
 
-def _check_prior_ends(cfg, keys: list[str], bounds: list[tuple[float, float]]) -> None:
+def _check_prior_ends(cfg, keys: list[str], bounds: list[tuple[float, float]], where: list[str]) -> None:
     """Every prior's low and high are values the model takes (a design point can be anywhere
-    in the box): the configuration is checked with all lows, then with all highs."""
+    in the box): the configuration is checked with all lows, then with all highs (`where`:
+    each prior's place in the configuration, for the message)."""
+    block = where[-1].split("[")[0] if where else "calibration.params"
     for end, name in ((0, "low"), (1, "high")):
         out = copy.deepcopy(cfg)
-        for i, (key, b) in enumerate(zip(keys, bounds)):
+        for label, key, b in zip(where, keys, bounds):
             try:
                 OmegaConf.update(out, key, b[end], merge=False)
             except Exception as exc:
-                raise ConfigError(f"calibration.params[{i}]: {name} {b[end]!r} of {key}: "
-                                  f"{describe_config_exception(exc)}") from None
+                raise ConfigError(f"{label}: {name} {b[end]!r} of {key}: {describe_config_exception(exc)}") from None
         try:
             validate(out)
         except ConfigError as exc:
-            raise ConfigError(f"calibration.params: a prior's {name} end is not a value the model takes: {exc}") from None
+            raise ConfigError(f"{block}: a prior's {name} end is not a value the model takes: {exc}") from None
+
+
+def _check_structures(c) -> tuple[str, ...]:
+    """The structures model choice compares (`calibration.structures`)."""
+    names = [str(s) for s in c.structures]
+    for s in names:
+        if s not in STRUCTURES:
+            raise ConfigError(f"calibration.structures: unknown structure {s!r}; expected some of "
+                              f"{', '.join(STRUCTURES)}")
+        if names.count(s) > 1:
+            raise ConfigError(f"calibration.structures: {s!r} is listed twice; list each structure once")
+    if "v2" not in names or len(names) < 2:
+        raise ConfigError(f"calibration.structures: {names}; list v2 (stage 2 fits it) and at least one other "
+                          f"of {', '.join(STRUCTURES)} to compare it with")
+    return tuple(names)
+
+
+def _check_v3_priors(v3cfg, keys: list[str], bounds: list[tuple[float, float]]) -> dict:
+    """The checked priors of `calibration.v3_params` (key -> (low, high)), on the v3
+    structure's configuration (`v3cfg`); with v2's priors, each end a value v3 takes."""
+    own = {}
+    for i, p in enumerate(v3cfg.calibration.v3_params):
+        where = f"calibration.v3_params[{i}]"
+        numeric_value(v3cfg, p.key, where)
+        if not is_batchable(p.key):
+            raise ConfigError(f"{where}: {p.key!r} cannot vary inside one batch; calibrate batchable keys "
+                              "(parameters, strategy intensities, the start)")
+        if not float(p.low) < float(p.high):
+            raise ConfigError(f"{where}: prior of {p.key} has low {p.low} >= high {p.high}; need low < high")
+        if p.key in keys or p.key in own:
+            raise ConfigError(f"{where}: {p.key!r} is listed twice (calibration.params or v3_params)")
+        own[str(p.key)] = (float(p.low), float(p.high))
+    where = [f"calibration.params[{i}]" for i in range(len(keys))]
+    where += [f"calibration.v3_params[{i}]" for i in range(len(own))]
+    _check_prior_ends(v3cfg, keys + list(own), bounds + list(own.values()), where)
+    return own
 
 
 def _check_windows(cfg, targets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -234,18 +280,50 @@ def check_calibration(cfg) -> CalibrationPlan:
     start = dt.date.fromisoformat(str(cfg.scenario.start))
     end = dt.date(int(c.holdout_until), 12, 31)
     dates = [observation_date(y, start, end).isoformat() for y in targets["year"]]
-    configs = {s: _structure_config(cfg, s, sorted(set(dates)), end) for s in STRUCTURES}
+    structures = _check_structures(c)
+    configs = {s: _structure_config(cfg, s, sorted(set(dates)), end) for s in structures}
+    own = _check_v3_priors(configs["v3"], keys, bounds) if "v3" in configs else {}
     return CalibrationPlan(keys=keys, bounds=bounds, v1_keys=v1_keys, targets=targets, fit=fit, holdout=holdout,
                            dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path),
-                           measure=str(c.implausibility))
+                           measure=str(c.implausibility), structures=structures,
+                           structure_keys={"v2": keys, "v1": v1_keys, "v3": keys + list(own)}, extra_bounds=own)
+
+
+def _changed(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """The leaves (dotted key, value) of `new` that `old` lacks or holds another value at."""
+    out = []
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(old.get(k), dict):
+            out += _changed(old[k], v, f"{prefix}{k}.")
+        elif k not in old or old[k] != v:
+            out.append((f"{prefix}{k}", v))
+    return out
+
+
+def _lay_v3_over(out) -> None:
+    """Model v3's groups laid over a calibration's configuration: what `model=v3` changes
+    in `model=v2`'s actors (adversaries, friends), scenario (its timeline and capability)
+    and parameters (v3's own keys), and v3's catalog and model_version. The keys v3 shares
+    with v2 keep the calibration's values (its overrides too), and its start, end and
+    outcome dates stay the calibration's."""
+    v2, v3 = load_config(["model=v2"]), load_config(["model=v3"])
+    for group in ("actors", "scenario", "params"):
+        old, new = (OmegaConf.to_container(c[group], resolve=True) for c in (v2, v3))
+        for key, _ in _changed(old, new):  # set from v3's typed node (a shock is a CapabilityShock)
+            if key not in ("start", "end", "outcome_dates"):
+                OmegaConf.update(out[group], key, OmegaConf.select(v3[group], key), merge=False)
+    out.catalog, out.model_version = v3.catalog, v3.model_version
 
 
 def _structure_config(cfg, structure: str, dates: list[str], end: dt.date):
     """The configuration a structure runs: to the end of the hold-out window, recording the
     targets' dates; for the v1 structure, v1's parameters and catalog, no client or history
-    strategies, no cooperative reactions and no outside option."""
+    strategies, no cooperative reactions and no outside option; for v3, v3's groups laid
+    over it (`_lay_v3_over`)."""
     out = copy.deepcopy(cfg)
     with open_dict(out):
+        if structure == "v3":
+            _lay_v3_over(out)
         out.scenario.end = end.isoformat()
         out.scenario.outcome_dates = dates
         out.calibration.enabled = False
@@ -400,8 +478,8 @@ def one_sided_bound(points: int, level: float = BOUND_LEVEL) -> float:
 
 
 def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float, seed: int) -> pd.DataFrame:
-    """Posterior probability of each structure by ABC rejection over both designs
-    (`choice_table` of their distances)."""
+    """Posterior probability of each structure by ABC rejection over every structure's
+    design (`choice_table` of their distances)."""
     d = {s: distances(plan, Zs[s], matches[s].links) for s in Zs}
     return choice_table(d, {s: matches[s].kept for s in Zs}, quantile, seed)
 
@@ -409,22 +487,24 @@ def model_choice(plan: CalibrationPlan, Zs: dict, matches: dict, quantile: float
 def choice_table(d: dict, kept: dict, quantile: float, seed: int) -> pd.DataFrame:
     """Per structure (d: its distances, points x replicates; kept: its non-implausible
     points): accepted draws, posterior probability, its bootstrap standard error
-    (`choice_standard_error`) and, where every accepted draw is one structure's, the
-    one-sided 95% bounds (`lower_95` for it, `upper_95` for the other; NaN otherwise)."""
+    (`choice_standard_error`) and one-sided 95% bounds where the bootstrap error says
+    nothing: `upper_95` for a structure with no accepted draw, over the m design points with
+    one (`one_sided_bound`), and `lower_95` for a structure with every accepted draw (NaN
+    otherwise). Any number of structures, in the order of `d`."""
     eps, ok = accepted_draws(d, quantile)
     accepted = {s: int(ok[s].sum()) for s in d}
     points = {s: int(ok[s].any(axis=1).sum()) for s in d}
     total = sum(accepted.values())
     se = choice_standard_error(d, quantile, seed)
     alone = [s for s in d if accepted[s] == total]
-    bound = one_sided_bound(points[alone[0]]) if alone else np.nan
+    bound = one_sided_bound(sum(points.values()))  # over every design point with an accepted draw
     return pd.DataFrame({"structure": list(d), "description": [STRUCTURE_NAMES[s] for s in d],
                          "draws": [d[s].size for s in d], "accepted": [accepted[s] for s in d],
                          "accepted_points": [points[s] for s in d], "threshold": eps,
                          "posterior_probability": [accepted[s] / total for s in d],
                          "probability_se": [se[s] for s in d],
                          "lower_95": [bound if s in alone else np.nan for s in d],
-                         "upper_95": [1.0 - bound if alone and s not in alone else np.nan for s in d],
+                         "upper_95": [1.0 - bound if accepted[s] == 0 else np.nan for s in d],
                          "non_implausible_points": [int(kept[s].sum()) for s in d],
                          "design_points": [len(kept[s]) for s in d],
                          "median_distance": [float(np.median(d[s])) for s in d]})
@@ -438,8 +518,8 @@ def calibration_bundle(cfg) -> Bundle:
 def prepare(cfg) -> tuple[CalibrationPlan, dict]:
     """Check the calibration and draw its designs, before any output."""
     plan = check_calibration(cfg)
-    designs = {s: design(cfg, plan, s) for s in STRUCTURES}
-    for s in STRUCTURES:
+    designs = {s: design(cfg, plan, s) for s in plan.structures}
+    for s in plan.structures:
         CaucasusModel(plan.configs[s], path=plan.path, replicates=1)  # bad events or paths fail now
         check_points(plan.configs[s], [dict(zip(plan.keys_of(s), row)) for row in designs[s].tolist()])
     return plan, designs
@@ -450,7 +530,7 @@ def cost(cfg, prepared) -> Cost:
     c = cfg.calibration
     per_chunk = min(int(c.points_per_batch) or int(c.design_points), int(c.design_points))
     R, n, C, P = int(cfg.replicates), len(plan.targets), 3, 3
-    rows = 2 * int(c.design_points) * R
+    rows = len(plan.structures) * int(c.design_points) * R
     engine = int(c.abc.batch_size) * (int(c.abc.parallel_batches) if c.abc.client == "engine" else 1)
     W, steps = local_workers(c), len(set(plan.dates)) + 2
     if W <= 1:  # one process: the largest batch in it
@@ -459,26 +539,30 @@ def cost(cfg, prepared) -> Cost:
         batches = W * (WORKER_MEMORY + model_bytes(max(per_chunk * R, slices(engine, W)[0].stop), steps, C, P))
     return Cost(BASE_MEMORY + batches + 3 * rows * n * 8,
                 REPORT_BYTES + rows * (n + 3) * 8,
-                f"a calibration of 2 x {int(c.design_points):,} points x {R:,} replicates",
+                f"a calibration of {len(plan.structures)} x {int(c.design_points):,} points x {R:,} replicates",
                 "replicates, calibration.design_points, calibration.points_per_batch or calibration.workers")
 
 
 def evaluate_design_chunk(cfg, plan: CalibrationPlan, designs: dict, i: int, ids: list[int]) -> pd.DataFrame:
-    """Chunk `i` of `run_designs`: point numbers `ids` count through the v2 design, then the
-    v1 structure's (a module-level function, so a pool's worker can be sent it)."""
+    """Chunk `i` of `run_designs`: point numbers `ids` count through the designs of the plan's
+    structures in turn (a module-level function, so a pool's worker can be sent it)."""
     n = int(cfg.calibration.design_points)
-    s = STRUCTURES[ids[0] // n]
-    return evaluate_chunk(cfg, plan, designs, s, [k - STRUCTURES.index(s) * n for k in ids])
+    place = ids[0] // n
+    return evaluate_chunk(cfg, plan, designs, plan.structures[place], [k - place * n for k in ids])
 
 
 def run_designs(cfg, plan: CalibrationPlan, designs: dict, bundle: Bundle, pool: Pool | None = None) -> pd.DataFrame:
-    """Evaluate both designs (resuming finished chunks, on the pool's workers) and save them."""
+    """Evaluate every structure's design (resuming finished chunks, on the pool's workers)
+    and save them."""
     c = cfg.calibration
     n = int(c.design_points)
     per = chunked(n, int(c.points_per_batch))
-    chunks = [[s * n + i for i in ids] for s in range(len(STRUCTURES)) for ids in per]
+    chunks = [[s * n + i for i in ids] for s in range(len(plan.structures)) for ids in per]
     if not (bundle.path / PLAN).exists():
         bundle.write_json(PLAN, {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys,
+                                 "structures": list(plan.structures),
+                                 "structure_keys": {s: plan.keys_of(s) for s in plan.structures},
+                                 "structure_bounds": {s: plan.bounds_of(s) for s in plan.structures},
                                  "design_points": n, "points_per_chunk": len(per[0])})
     evaluate = functools.partial(evaluate_design_chunk, cfg, plan, designs)
     return run_chunks(cfg, bundle, chunks, evaluate, f"{cfg.experiment} design", pool)
@@ -489,7 +573,7 @@ def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.Data
     (`implausibility_max`, `_second`, `_third`), and whether it is kept by the measure the
     calibration screens with (`screened_by`)."""
     parts = []
-    for s in STRUCTURES:
+    for s in plan.structures:
         df = pd.DataFrame(designs[s], columns=plan.keys_of(s))
         df.insert(0, "point", np.arange(len(df), dtype=np.int64))
         df.insert(0, "structure", s)

@@ -397,6 +397,9 @@ class CalibrationConfig:
     holdout_until: int = 2022  # later years up to this one are predicted, never fitted
     params: list[UncertainParam] = field(default_factory=list)  # uniform priors
     v1_params: list[str] = field(default_factory=list)  # the keys of params that the v1 structure has
+    # the model structures compared by model choice (v2, the one stage 2 fits, must be one)
+    structures: list[str] = field(default_factory=lambda: ["v2", "v1", "v3"])
+    v3_params: list[UncertainParam] = field(default_factory=list)  # v3's own priors, fitted with params
     design_points: int = 500  # stage 1: Latin hypercube points per model structure
     points_per_batch: int = 100
     cutoff: float = 3.0  # a point is non-implausible if its implausibility (below) is below this

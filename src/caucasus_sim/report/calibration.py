@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots
-from ..analysis.calibration import FILES, choice_statement, probability_value
+from ..analysis.calibration import FILES, SHORT_NAMES, choice_statement, preference, probability_value
 from ..analysis.matching import IMPLAUSIBILITY_MEASURES
 from ..outputs import in_order
 from .document import Document, Figures, Section, subplots, table, text
@@ -34,10 +34,19 @@ def _choice_section(t: dict, measure: str, cutoff: float) -> Section:
                f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): {choice_statement(c)}. "
                + ("The ± is the Monte Carlo standard error: the sd over bootstrap resamples of the design points. "
                   if c["lower_95"].isna().all() else "")
-               + "The median distances of the two designs differ by "
-               f"{abs(c['median_distance'].iloc[0] - c['median_distance'].iloc[1]):.3f}: the probabilities come "
-               "from the tails of the designs, where v2's extra mechanisms reach closer fits.")
-    return Section("Model choice: v2 against the v1 structure", None, "", reading)
+               + f"{preference(c)[0].upper()}{preference(c)[1:]}. Median distances: "
+               + ", ".join(f"{SHORT_NAMES.get(r['structure'], r['structure'])} {r['median_distance']:.3f}"
+                           for _, r in c.iterrows())
+               + ": the probabilities come from the tails of the designs, where the extra mechanisms of a "
+               "structure reach closer fits (or do not).")
+    return Section(_choice_title(list(c["structure"])), None, "", reading)
+
+
+def _choice_title(structures: list[str]) -> str:
+    """"Model choice: v2 against the v1 structure and v3" (the structures compared)."""
+    others = [("the " if s == "v1" else "") + SHORT_NAMES.get(s, s) for s in structures if s != "v2"]
+    said = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else "".join(others)
+    return f"Model choice: v2 against {said}"
 
 
 def _unmatched_section(t: dict, cutoff: float, measure: str) -> Section:
