@@ -234,15 +234,18 @@ def resample_uniform(seed: int, generation: int) -> float:
 
 
 def assimilate(cfg, path: str, draws: list[dict] | None, obs: Observations, predict, discrepancy: Discrepancy,
-               *, particles: int, seed: int, ess_threshold: float, origin_step: int) -> Filtered:
+               *, particles: int, seed: int, ess_threshold: float, origin_step: int,
+               logw: np.ndarray | None = None) -> Filtered:
     """Run the particles to the origin, filtering each observation date; the particles are
     resampled when the effective size falls below `ess_threshold` x particles, and always at
     the origin (equal weights for the forecast). `predict(model, targets, draws)` gives each
     particle's observation-model prediction of those targets at the model's current step
-    (`draws`: each particle's parameter draw)."""
+    (`draws`: each particle's parameter draw). `logw`: the particles' log weights before the
+    first date (importance weights of their proposal; default equal)."""
     lineage = Lineage.start(seed, particles, len(draws) if draws else 1)
     m = build(cfg, path, draws, lineage, until=0)
-    logw, ess, resampled = np.zeros(particles), [], []
+    logw = np.zeros(particles) if logw is None else np.asarray(logw, float).copy()
+    ess, resampled = [], []
     for j, (step, year, idx) in enumerate(zip(obs.steps, obs.years, obs.targets)):
         m.run(until=step)
         predicted = predict(m, idx, lineage.draw)

@@ -37,7 +37,8 @@ from omegaconf import open_dict
 from ..config import ConfigError, validate
 from ..model import CaucasusModel, check_points
 from ..model.events import path_events
-from ..model.observation import Links, drivers, fit_links, observation_variance
+from ..model.observation import Links, drivers, fit_links, links_with_slopes, observation_variance, slope_sd
+from ..model.streams import stream_id, uniforms
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
 from . import assimilation as pf
@@ -212,10 +213,12 @@ def origin_forecast(plan: ForecastPlan, Z: np.ndarray, observed: np.ndarray, ori
     fit = (t["year"] <= origin).to_numpy()
     ok = accept(plan.calib, Z, float(f.accept_quantile), fit, observed, exclude=exclude)
     draws = [dict(zip(plan.calib.keys, map(float, plan.design[i]))) for i in np.nonzero(ok)[0]]
-    links = fit_links(Z[ok], t.assign(value=observed), fit, plan.calib.settings)  # (draws, targets)
+    profiled, links, log_q = particle_links(Z[ok], t.assign(value=observed), fit, plan.calib.settings,
+                                            int(f.particles), seed)
+    draws = [draws[i] for i in _carried(int(f.particles), len(draws))]  # one per particle, each with its links
     codes, names = pd.factorize(pd.concat([t["series"], predict["series"]]))
     series, pseries = codes[:len(t)], codes[len(t):]
-    mean_prediction = links.predict(Z[ok][:, None, :])[:, 0, :].mean(axis=0)
+    mean_prediction = profiled.predict(Z[ok][:, None, :])[:, 0, :].mean(axis=0)
     walk, step_sd = _walk(plan, mean_prediction, observed, fit, series, pseries, predict, int(f.particles), seed)
     cfg = plan.config_to(int(predict["year"].max()))
     probe = CaucasusModel(cfg, path=plan.calib.path, replicates=1, record="outcomes")
@@ -223,7 +226,7 @@ def origin_forecast(plan: ForecastPlan, Z: np.ndarray, observed: np.ndarray, ori
     filtered = pf.assimilate(cfg, plan.calib.path, draws, obs,
                              lambda m, idx, draw: _predict(links, draw, idx, model_drivers(m, t.iloc[idx])),
                              walk,
-                             particles=int(f.particles), seed=seed, ess_threshold=float(f.ess_threshold),
+                             particles=int(f.particles), seed=seed, ess_threshold=float(f.ess_threshold), logw=-log_q,
                              origin_step=probe.step_at(dt.date(origin, 12, 31)))
     m = filtered.model.run()
     columns = predict["series"].map(t.reset_index().groupby("series")["index"].first()).to_numpy()
@@ -234,6 +237,43 @@ def origin_forecast(plan: ForecastPlan, Z: np.ndarray, observed: np.ndarray, ori
     out = np.where((predict["kind"] == "survey").to_numpy(), np.clip(out, 0.0, 1.0), out)
     return OriginForecast(draws=out, accepted=int(ok.sum()), step_sd=step_sd,
                           ess=filtered.ess, resamplings=int(sum(filtered.resampled)))
+
+
+def _carried(particles: int, draws: int) -> np.ndarray:
+    """The draw particle i starts with (as `Lineage.start`)."""
+    return np.arange(particles) * draws // particles
+
+
+def particle_links(Z: np.ndarray, t: pd.DataFrame, fit: np.ndarray, settings, particles: int, seed: int
+                   ) -> tuple[Links, Links, np.ndarray]:
+    """The draws' profiled links (draws, targets), each particle's (particles, targets), and
+    the log density (up to a constant) with which each particle's slopes were proposed:
+    particle i carries draw i * draws // particles, its slope of each kind drawn from the
+    slope's sampling distribution given the fit window (normal about the draw's fitted slope
+    with its cluster-robust sd, `slope_sd`, truncated to 0-slope_max: a flat prior there) with a uniform of the
+    particle's own key (the "link:<kind>" stream at step 0), and its levels refitted to that
+    slope. The slope is fitted, not known: its error grows with the change of the drivers
+    after the origin, and a profiled slope leaves it out of the intervals. The proposal is
+    not the posterior: the filter's likelihood (the walk's innovations) conditions the
+    slopes on the fit window, so the particles start with weights prior / proposal (a flat
+    prior on 0-slope_max), else the window's data would count twice."""
+    from scipy.special import ndtr, ndtri  # scipy is SALib's dependency; imported where used, as SALib
+
+    profiled = fit_links(Z, t, fit, settings)
+    sd = slope_sd(Z, t, fit, settings, profiled)
+    carried = _carried(particles, len(Z))
+    keys = pf.Lineage.start(seed, particles, 1).keys[0]
+    slope, log_q = profiled.slope[carried].copy(), np.zeros(particles)
+    for kind, sel in (("survey", profiled.survey), ("ideal_point", ~profiled.survey)):
+        if sel.any():
+            b, s = slope[:, np.flatnonzero(sel)[0]], sd[carried][:, np.flatnonzero(sel)[0]]
+            with np.errstate(invalid="ignore", divide="ignore"):  # normal, cut to the slope's bounds
+                lo, hi = ndtr(-b / s), ndtr((settings.slope_max - b) / s)
+                x = ndtri(lo + uniforms(keys, 0, stream_id(f"link:{kind}"))[0] * (hi - lo))
+                slope[:, sel] = np.where(s > 0, b + s * x, b)[:, None]
+                log_q += np.where(s > 0, -0.5 * x * x - np.log(s * (hi - lo)), 0.0)
+    slope = np.clip(slope, 0.0, settings.slope_max)
+    return profiled, links_with_slopes(Z[carried], t, fit, settings, slope), log_q
 
 
 def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: np.ndarray, series: np.ndarray,

@@ -426,7 +426,7 @@ class ForecastConfig:
     until: int = 2028  # the registered forecast's last year
     design_points: int = 200  # Latin hypercube points (each with `replicates` replicates)
     accept_quantile: float = 0.05  # ABC rejection: this share of the design's draws is the posterior
-    particles: int = 500  # replicates filtered through the observations
+    particles: int = 4000  # replicates filtered through the observations, one engine batch (benchmarks/forecast.py)
     ess_threshold: float = 0.5  # resample when the effective sample size falls below this share
     synthetic_datasets: int = 6  # synthetic-truth checks per origin (2 gave coverages that varied by 0.1)
 

@@ -1,0 +1,125 @@
+"""Benchmark: simulations per second of the forecast's assimilation at 500, 1,000, 2,000
+and 4,000 particles (docs/odd.md, 7.30).
+
+One origin of the default forecast (`experiment=forecast`; by default 2021, the longest
+window: the most observation dates and resamplings) is fitted, assimilated and forecast
+with each particle count, each in a fresh process over the same design drivers (computed
+once here). Printed per count: the wall time of the whole origin (fit, walk posterior,
+assimilation, forecast), of its particle filter and forecast run alone, the simulations
+the filter ran (each particle once from 2013 to the end of the targets, plus once more up
+to each resampling for the rebuilt batches, counted as whole simulations: an upper bound
+on the work), simulations per second and the ratio to 500 particles, and the process's
+peak resident memory. Every number is measured in the run that prints it; on a machine
+shared with other work the rates move together, so read the ratios, and repeat.
+
+With --synthetic N, instead: the synthetic-truth check (7.30) with N data sets per origin
+(the default experiment's, with any further overrides given after --), its 90% and 50%
+coverage per origin and the Monte Carlo standard error of each (the sd of the data sets'
+coverages over sqrt(N): every data set has the same targets), the data sets' table written
+to synthetic-N.csv in the working folder.
+
+Run:  .venv/bin/python benchmarks/forecast.py                 (about a minute on 2 cores)
+      .venv/bin/python benchmarks/forecast.py --origin 2015   (another origin)
+      .venv/bin/python benchmarks/forecast.py --synthetic 100 -- forecast.particles=500
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import sys
+import time
+
+from caucasus_sim import load_config
+from caucasus_sim.analysis import forecast
+from caucasus_sim.analysis.hindcast import later_targets
+
+BASE = ["experiment=forecast", "progress=off"]
+SIZES = (500, 1000, 2000, 4000)
+
+
+def one_origin(plan, Z, origin: int, particles: int) -> tuple[float, float, int, int]:
+    """(wall s of the origin, wall s of its filter and forecast run, resamplings, peak RSS)
+    with `particles` particles (in a fresh process)."""
+    f = load_config([*BASE, f"forecast.particles={particles}"]).forecast
+    assimilate, spent = forecast.pf.assimilate, []
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        out = assimilate(*args, **kwargs)
+        out.model.run()  # the forecast run (origin_forecast's next line then finds it done)
+        spent.append(time.perf_counter() - t)
+        return out
+
+    forecast.pf.assimilate = timed  # a benchmark's probe, in its own process only
+    y = plan.targets["value"].to_numpy()
+    t0 = time.perf_counter()
+    fc = forecast.origin_forecast(plan, Z, y, origin, later_targets(plan.targets, origin), f, 20250627)
+    wall = time.perf_counter() - t0
+    return wall, spent[0], fc.resamplings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(conn, fn, args) -> None:
+    conn.send(fn(*args))
+    conn.close()
+
+
+def in_child(fn, *args):
+    ctx = multiprocessing.get_context("spawn")
+    here, there = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(there, fn, args))
+    proc.start()
+    out = here.recv()
+    proc.join()
+    return out
+
+
+def synthetic(n: int, overrides: list[str]) -> None:
+    from caucasus_sim.analysis.hindcast import synthetic_check
+    from caucasus_sim.analysis.pool import open_pool
+
+    cfg = load_config([*BASE, f"forecast.synthetic_datasets={n}", *overrides])
+    plan = forecast.prepare(cfg)
+    Z = forecast.design_drivers(plan, int(cfg.replicates))
+    t0 = time.perf_counter()
+    with open_pool(cfg.calibration) as pool:
+        table = synthetic_check(plan, Z, cfg.forecast, int(cfg.seed), pool)
+    table.to_csv(f"synthetic-{n}.csv", index=False)
+    print(f"synthetic check, {n} data sets per origin, {cfg.forecast.particles} particles "
+          f"{' '.join(overrides)}: {time.perf_counter() - t0:.0f} s")
+    hits = table.assign(h90=table["coverage_90"] * table["targets"], h50=table["coverage_50"] * table["targets"])
+    per = hits.groupby(["origin", "dataset"])[["h90", "h50", "targets"]].sum()
+    for level in ("90", "50"):
+        per[level] = per[f"h{level}"] / per["targets"]
+    summary = per.groupby("origin").agg(targets=("targets", "first"), c90=("90", "mean"), sd90=("90", "std"),
+                                        c50=("50", "mean"), sd50=("50", "std"))
+    for o, r in summary.iterrows():
+        print(f"  origin {o}: {int(r['targets'])} targets per data set; 90% coverage {r['c90']:.3f} "
+              f"(SE {r['sd90'] / n ** 0.5:.3f}), 50% coverage {r['c50']:.3f} (SE {r['sd50'] / n ** 0.5:.3f})")
+
+
+def main() -> None:
+    if "--synthetic" in sys.argv:
+        rest = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+        return synthetic(int(sys.argv[sys.argv.index("--synthetic") + 1]), rest)
+    origin = int(sys.argv[sys.argv.index("--origin") + 1]) if "--origin" in sys.argv else 2021
+    cfg = load_config(BASE)
+    plan = forecast.prepare(cfg)
+    t0 = time.perf_counter()
+    Z = forecast.design_drivers(plan, int(cfg.replicates))
+    print(f"design drivers ({len(plan.design)} points x {cfg.replicates} replicates): "
+          f"{time.perf_counter() - t0:.1f} s; origin {origin}")
+    print(f"{'particles':>9} {'origin s':>9} {'filter s':>9} {'resamplings':>11} {'simulations':>11} "
+          f"{'simulations/s':>13} {'x 500':>6} {'peak RSS':>9}")
+    first = None
+    for n in SIZES:
+        wall, filt, resamplings, peak = in_child(one_origin, plan, Z, origin, n)
+        sims = n * (1 + resamplings)
+        rate = sims / filt
+        first = first or rate
+        print(f"{n:9,} {wall:9.1f} {filt:9.1f} {resamplings:11d} {sims:11,} {rate:13.1f} {rate / first:5.2f}x "
+              f"{peak / 1e9:7.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
