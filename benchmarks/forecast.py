@@ -75,7 +75,7 @@ def in_child(fn, *args):
 
 
 def synthetic(n: int, overrides: list[str]) -> None:
-    from caucasus_sim.analysis.hindcast import synthetic_check
+    from caucasus_sim.analysis.hindcast import synthetic_check, synthetic_summary
     from caucasus_sim.analysis.pool import open_pool
 
     cfg = load_config([*BASE, f"forecast.synthetic_datasets={n}", *overrides])
@@ -87,15 +87,9 @@ def synthetic(n: int, overrides: list[str]) -> None:
     table.to_csv(f"synthetic-{n}.csv", index=False)
     print(f"synthetic check, {n} data sets per origin, {cfg.forecast.particles} particles "
           f"{' '.join(overrides)}: {time.perf_counter() - t0:.0f} s")
-    hits = table.assign(h90=table["coverage_90"] * table["targets"], h50=table["coverage_50"] * table["targets"])
-    per = hits.groupby(["origin", "dataset"])[["h90", "h50", "targets"]].sum()
-    for level in ("90", "50"):
-        per[level] = per[f"h{level}"] / per["targets"]
-    summary = per.groupby("origin").agg(targets=("targets", "first"), c90=("90", "mean"), sd90=("90", "std"),
-                                        c50=("50", "mean"), sd50=("50", "std"))
-    for o, r in summary.iterrows():
-        print(f"  origin {o}: {int(r['targets'])} targets per data set; 90% coverage {r['c90']:.3f} "
-              f"(SE {r['sd90'] / n ** 0.5:.3f}), 50% coverage {r['c50']:.3f} (SE {r['sd50'] / n ** 0.5:.3f})")
+    for o, r in synthetic_summary(table).iterrows():
+        print(f"  origin {o}: {int(r['targets'])} targets per data set; 90% coverage {r['coverage_90']:.3f} "
+              f"(SE {r['se_90']:.3f}), 50% coverage {r['coverage_50']:.3f} (SE {r['se_50']:.3f})")
 
 
 def main() -> None:

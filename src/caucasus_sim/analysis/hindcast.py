@@ -149,6 +149,21 @@ def synthetic_check(plan: ForecastPlan, Z: np.ndarray, f, seed: int, pool: Pool 
     return pd.DataFrame(rows, columns=SYNTHETIC_COLUMNS)
 
 
+def synthetic_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per origin of a synthetic check's table: targets per data set, the 90% and 50%
+    coverage of all its values, and the Monte Carlo standard error of each (the sd of the
+    data sets' coverages over the square root of their number: every data set has the
+    same targets; NaN with one data set)."""
+    hits = table.assign(h90=table["coverage_90"] * table["targets"], h50=table["coverage_50"] * table["targets"])
+    per = hits.groupby(["origin", "dataset"])[["h90", "h50", "targets"]].sum()
+    per["c90"], per["c50"] = per["h90"] / per["targets"], per["h50"] / per["targets"]
+    g = per.groupby("origin")
+    n = g.size()
+    return pd.DataFrame({"targets": g["targets"].first(), "datasets": n,
+                         "coverage_90": g["c90"].mean(), "se_90": g["c90"].std() / np.sqrt(n),
+                         "coverage_50": g["c50"].mean(), "se_50": g["c50"].std() / np.sqrt(n)})
+
+
 def register(plan: ForecastPlan, Z: np.ndarray, f, seed: int) -> tuple[pd.DataFrame, dict]:
     """The registered forecast: every series observed up to the cut-off, every year after it
     to `until`; quantiles of the model and of the baselines (forecast.csv), with the cut-off

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.hindcast import FILES
+from ..analysis.hindcast import FILES, synthetic_summary
 from .document import Document, Figures, Section, table, text
 from .scores import KIND_NAMES, comparison_section, coverage_section, kinds_of, pit_section, scale_of
 
@@ -34,6 +34,10 @@ def _skill_section(skill: pd.DataFrame) -> Section:
     return Section("Skill against probabilistic baselines, per origin", None, "", reading)
 
 
+def _se(se: float) -> str:
+    return "" if pd.isna(se) else f" (SE {se:.3f})"
+
+
 def _origins_section(t: dict) -> Section:
     o, syn = t["origins"], t["synthetic"]
     rows = [[str(int(r["origin"])), str(int(r["targets"])), str(int(r["accepted_draws"])), f"{r['survey_step_sd']:.3f}",
@@ -47,13 +51,13 @@ def _origins_section(t: dict) -> Section:
         srows = [[str(o_), text(KIND_NAMES[k]), str(int(r["sets"])), str(int(r["targets"])), f"{r['c90']:.2f}",
                   f"{r['c50']:.2f}"]
                  for (o_, k), r in g.iterrows()]
-        hits = syn.assign(hit=syn["coverage_90"] * syn["targets"]).groupby("origin")[["hit", "targets"]].sum()
-        worst = hits["hit"] / hits["targets"]
+        per = synthetic_summary(syn)
         reading += ("\n\n**Synthetic truth** (data simulated from a design point left out of the fit, with a "
                     "random-walk discrepancy and sampling error, then fitted, assimilated and forecast):\n\n"
                     + table(["origin", "targets", "data sets", "values", "90% coverage", "50% coverage"], srows)
-                    + "\n\n90% coverage of each origin's synthetic values: "
-                    + ", ".join(f"{o_} {v:.3f}" for o_, v in worst.items()) + ".")
+                    + "\n\n90% coverage of each origin's synthetic values (Monte Carlo standard error over the "
+                    "data sets): " + ", ".join(f"{o_} {r['coverage_90']:.3f}" + _se(r["se_90"])
+                                               for o_, r in per.iterrows()) + ".")
     return Section("Each origin: fit, discrepancy and assimilation", None, "", reading)
 
 
