@@ -125,6 +125,8 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
          "calibration.v3_params[0]: unknown key 'params.no_such'"),
         (["experiment=calibration", "calibration.abc.enabled=false", "calibration.v3_params.2.high=0.0"],
          "calibration.v3_params[2]: prior of params.credibility.support_gain has low 0.0 >= high 0.0"),
+        (["experiment=calibration", "calibration.abc.enabled=false", "model=v1"],
+         "model_version: v1; the calibration fits Model v2 or v3 from 2013 (model=v2 or model=v3)"),
         (["posterior=/no/such/calibration"], "not a finished calibration folder"),
         (["model=v3", "actors.adversaries=[[ARM,AZX]]"], "'AZX'"),
         (["model=v3", "scenario.capability.shocks=[{patron:RUX,date:'2022-02-24',change:-0.3}]"], "'RUX'"),
@@ -140,7 +142,7 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
          "unknown_choice", "code_in_config", "pickle_flag", "calibration_empty_fit_window",
          "calibration_empty_prior", "calibration_unknown_implausibility", "calibration_unknown_structure",
          "calibration_without_v2", "calibration_structure_twice", "calibration_v3_prior_not_batchable",
-         "calibration_v3_prior_unknown_key", "calibration_v3_prior_empty", "posterior_not_a_calibration", "v3_unknown_adversary",
+         "calibration_v3_prior_unknown_key", "calibration_v3_prior_empty", "calibration_of_v1", "posterior_not_a_calibration", "v3_unknown_adversary",
          "v3_shock_of_an_unknown_patron", "v3_shock_below_minus_one", "forecast_origin_before_the_data",
          "forecast_cutoff_after_the_data", "forecast_ess_threshold", "forecast_of_v1", "forecast_no_origin"],
 )

@@ -35,9 +35,6 @@ from .matching import CalibrationPlan, distances, simulate_drivers
 from .pool import Pool, slices
 from ..model.observation import fit_links
 
-STRUCTURE = "v2"
-
-
 def require_elfi() -> None:
     if importlib.util.find_spec("elfi") is None:
         raise ConfigError("calibration.abc.enabled: ABC-SMC needs ELFI; pip install -e '.[calibration]' "
@@ -47,7 +44,7 @@ def require_elfi() -> None:
 def simulate_particles(plan: CalibrationPlan, theta: np.ndarray, keys: list[str], ids: np.ndarray) -> np.ndarray:
     """The drivers of particles (rows of theta), particle i with replicate ids[i]."""
     points = [dict(zip(keys, row)) for row in theta.tolist()]
-    return simulate_drivers(plan, STRUCTURE, points, replicate_ids=ids, split=True)
+    return simulate_drivers(plan, plan.fitted, points, replicate_ids=ids, split=True)
 
 
 class BatchSimulator:
@@ -189,14 +186,15 @@ class AbcOutcome:
 
 def run_abc(cfg, plan: CalibrationPlan, box: list[tuple[float, float]], bundle: Bundle,
             pool: Pool | None = None) -> AbcOutcome:
-    """ABC-SMC of Model v2 with uniform priors on `box` (one range per key)."""
+    """ABC-SMC of the fitted structure (`plan.fitted`) with uniform priors on `box` (one
+    range per key)."""
     require_elfi()
     # the optional extra `calibration`, imported only here: ELFI (with dask, GPy, scikit-learn)
     # takes seconds to import, which every command would otherwise pay
     import elfi
 
     a = cfg.calibration.abc
-    keys = plan.keys_of(STRUCTURE)
+    keys = plan.keys_of(plan.fitted)
     folder = bundle.path / "abc"
     folder.mkdir(exist_ok=True)
     logging.getLogger("elfi").setLevel(logging.ERROR)  # its proposals outside the box are expected

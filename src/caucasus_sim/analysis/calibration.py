@@ -7,8 +7,9 @@ results folder:
   and whether it is non-implausible;
 - `model_choice.csv`: the posterior probability of each structure, its bootstrap standard
   error and, where every accepted draw is one structure's, one-sided 95% bounds;
-- `posterior.parquet`: equally weighted posterior draws of Model v2 (resampled from the
-  last ABC population, or the non-implausible points without stage 2);
+- `posterior.parquet`: equally weighted posterior draws of the fitted structure (the run's
+  `model_version`, v2 or v3; resampled from the last ABC population, or the
+  non-implausible points without stage 2);
   `abc_populations.csv`: each population's threshold and simulations;
 - `parameters.csv`: prior and posterior of each parameter, and posterior sd / prior sd;
 - `predictive.csv`: every target with its posterior-predictive mean and 90% interval,
@@ -131,8 +132,9 @@ def prepare(cfg):
 
 
 def parameter_table(plan: CalibrationPlan, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Prior and posterior of each key of the fitted structure."""
     rows = []
-    for key, (lo, hi) in zip(plan.keys, plan.bounds):
+    for key, (lo, hi) in zip(plan.keys_of(plan.fitted), plan.bounds_of(plan.fitted)):
         v = posterior[key].to_numpy()
         prior_sd = (hi - lo) / np.sqrt(12.0)
         rows.append({"param": key, "prior_low": lo, "prior_high": hi, "prior_sd": prior_sd,
@@ -168,12 +170,13 @@ def _resample(draws: pd.DataFrame, keys: list[str], n: int, seed: int) -> pd.Dat
 
 
 def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle: Bundle, pool: Pool):
-    """The posterior draws of v2 (ABC-SMC on the box of the kept points, or the kept points)."""
-    keys = plan.keys_of("v2")
+    """The posterior draws of the fitted structure (ABC-SMC on the box of the kept points, or
+    the kept points)."""
+    keys = plan.keys_of(plan.fitted)
     inside = X[kept] if kept.any() else X
     if cfg.calibration.abc.enabled:
         box = [(float(lo), float(hi)) for lo, hi in zip(inside.min(axis=0), inside.max(axis=0))]
-        box = [(lo, hi) if hi > lo else plan.bounds[i] for i, (lo, hi) in enumerate(box)]
+        box = [(lo, hi) if hi > lo else plan.bounds_of(plan.fitted)[i] for i, (lo, hi) in enumerate(box)]
         out = abc.run_abc(cfg, plan, box, bundle, pool)
         return out.posterior, out.populations, box
     draws = pd.DataFrame(inside, columns=keys)
@@ -189,24 +192,27 @@ def run_calibration(cfg, prepared, bundle: Bundle) -> CalibrationResult:
         n = len(plan.targets)
         Zs = {s: driver_array(table, s, n) for s in plan.structures}
         matches = {s: history_match(plan, Zs[s], float(c.cutoff)) for s in plan.structures}
-        weighted, populations, box = _stage2(cfg, plan, designs["v2"], matches["v2"].kept, bundle, pool)
+        fitted = plan.fitted
+        weighted, populations, box = _stage2(cfg, plan, designs[fitted], matches[fitted].kept, bundle, pool)
     tables = {"design": design_table(plan, designs, matches),
               "choice": model_choice(plan, Zs, matches, float(c.choice_quantile), int(cfg.seed)),
               "implausibility": implausibility_table(plan, matches), "populations": populations}
     size = int(c.abc.particles) if c.abc.enabled else len(weighted)
-    posterior = tables["posterior"] = _resample(weighted, plan.keys, size, int(cfg.seed))
+    keys = plan.keys_of(fitted)
+    posterior = tables["posterior"] = _resample(weighted, keys, size, int(cfg.seed))
     tables["parameters"] = parameter_table(plan, posterior)
-    points = posterior[plan.keys].to_dict("records")
-    Z_post = simulate_drivers(plan, "v2", points, replicate_ids=np.arange(len(points)), split=True)
+    points = posterior[keys].to_dict("records")
+    Z_post = simulate_drivers(plan, fitted, points, replicate_ids=np.arange(len(points)), split=True)
     tables["predictive"] = validation.series_bands(plan, validation.predictive(plan, Z_post, int(cfg.seed)))
     tables["skill"] = validation.skill(tables["predictive"])
-    tables["recovery"] = validation.recovery(plan, designs["v2"], Zs["v2"], int(c.recovery_datasets),
+    tables["recovery"] = validation.recovery(plan, designs[fitted], Zs[fitted], int(c.recovery_datasets),
                                              float(c.choice_quantile), int(cfg.seed))
-    tables["coverage"] = validation.coverage_table(tables["recovery"], dict(zip(plan.keys, plan.bounds)))
-    tables["loco"] = validation.leave_one_client_out(plan, Zs["v2"], float(c.choice_quantile))
+    tables["coverage"] = validation.coverage_table(tables["recovery"], dict(zip(keys, plan.bounds_of(fitted))))
+    tables["loco"] = validation.leave_one_client_out(plan, Zs[fitted], float(c.choice_quantile))
     for name, t in tables.items():
         bundle.write_table(FILES[name], t)
     how = {"keys": plan.keys, "bounds": plan.bounds, "v1_keys": plan.v1_keys, "structures": list(plan.structures),
+           "fitted": fitted,
            "structure_keys": {s: plan.keys_of(s) for s in plan.structures}, "design_points": int(c.design_points),
            "replicates": int(cfg.replicates), "fit_until": int(c.fit_until), "holdout_until": int(c.holdout_until),
            "targets": int(n), "cutoff": float(c.cutoff), "implausibility": plan.measure, "abc": bool(c.abc.enabled), "abc_box": box,

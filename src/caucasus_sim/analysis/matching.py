@@ -16,7 +16,8 @@ all are accepted, and the share of each structure among them is its posterior pr
 (equal prior probabilities; ABC model choice by rejection, Grelaud et al. 2009), with a
 bootstrap standard error over design points, or one-sided bounds where every accepted draw
 is one structure's. Stage 2, *ABC-SMC* (ELFI, `analysis.abc`) on
-the box that holds the non-implausible points of v2. The posterior is the last ABC
+the box that holds the non-implausible points of the fitted structure (the run's
+`model_version`, v2 or v3; `CalibrationPlan.fitted`). The posterior is the last ABC
 population (or, without stage 2, the non-implausible points), and it predicts the hold-out
 targets (`analysis.validation`).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,6 +53,7 @@ from .pool import CLIENTS, Pool, local_workers, slices
 # the structures a calibration can compare (`calibration.structures`); a structure's place
 # here is its design's seed offset, so adding one leaves the others' designs as they were
 STRUCTURES = ("v2", "v1", "v3")
+FITTED = ("v2", "v3")  # the structures a calibration can fit (its `model_version`)
 ABC_CLIENTS = ("engine", "native", "multiprocessing")
 # a point's implausibility: the largest over the fit window's targets, or the second or third
 # largest (its rank from the top), so that one outlying or badly modelled observation cannot
@@ -80,6 +83,7 @@ class CalibrationPlan:
     path: str
     measure: str = "second"  # a point's implausibility (IMPLAUSIBILITY_MEASURES)
     structures: tuple[str, ...] = ("v2",)  # those compared, in the order of `calibration.structures`
+    fitted: str = "v2"  # the structure stage 2 and the validation fit: the run's `model_version`
     structure_keys: dict = field(default_factory=dict)  # structure -> its keys (v2's where absent)
     extra_bounds: dict = field(default_factory=dict)  # key -> prior of a key v2 does not have (v3's own)
 
@@ -166,8 +170,8 @@ def _check_prior_ends(cfg, keys: list[str], bounds: list[tuple[float, float]], w
             raise ConfigError(f"{block}: a prior's {name} end is not a value the model takes: {exc}") from None
 
 
-def _check_structures(c) -> tuple[str, ...]:
-    """The structures model choice compares (`calibration.structures`)."""
+def _check_structures(c, fitted: str) -> tuple[str, ...]:
+    """The structures model choice compares (`calibration.structures`), `fitted` among them."""
     names = [str(s) for s in c.structures]
     for s in names:
         if s not in STRUCTURES:
@@ -175,9 +179,9 @@ def _check_structures(c) -> tuple[str, ...]:
                               f"{', '.join(STRUCTURES)}")
         if names.count(s) > 1:
             raise ConfigError(f"calibration.structures: {s!r} is listed twice; list each structure once")
-    if "v2" not in names or len(names) < 2:
-        raise ConfigError(f"calibration.structures: {names}; list v2 (stage 2 fits it) and at least one other "
-                          f"of {', '.join(STRUCTURES)} to compare it with")
+    if fitted not in names or len(names) < 2:
+        raise ConfigError(f"calibration.structures: {names}; list {fitted} (stage 2 fits it) and at least one "
+                          f"other of {', '.join(STRUCTURES)} to compare it with")
     return tuple(names)
 
 
@@ -268,8 +272,9 @@ def check_calibration(cfg) -> CalibrationPlan:
     """Check the `calibration` block; raise a one-line ConfigError before any work."""
     validate(cfg)
     c = cfg.calibration
-    if cfg.model_version != "v2":
-        raise ConfigError(f"model_version: {cfg.model_version}; the calibration fits Model v2 from 2013 (model=v2)")
+    if cfg.model_version not in FITTED:
+        raise ConfigError(f"model_version: {cfg.model_version}; the calibration fits Model v2 or v3 from 2013 "
+                          f"(model={' or model='.join(FITTED)})")
     if cfg.sweep.method != "none" or cfg.sensitivity.method != "none" or cfg.attribution.enabled:
         raise ConfigError("calibration.enabled: a calibration is its own analysis; switch off sweep, "
                           "sensitivity and attribution")
@@ -280,12 +285,13 @@ def check_calibration(cfg) -> CalibrationPlan:
     start = dt.date.fromisoformat(str(cfg.scenario.start))
     end = dt.date(int(c.holdout_until), 12, 31)
     dates = [observation_date(y, start, end).isoformat() for y in targets["year"]]
-    structures = _check_structures(c)
+    fitted = str(cfg.model_version)
+    structures = _check_structures(c, fitted)
     configs = {s: _structure_config(cfg, s, sorted(set(dates)), end) for s in structures}
     own = _check_v3_priors(configs["v3"], keys, bounds) if "v3" in configs else {}
     return CalibrationPlan(keys=keys, bounds=bounds, v1_keys=v1_keys, targets=targets, fit=fit, holdout=holdout,
                            dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path),
-                           measure=str(c.implausibility), structures=structures,
+                           measure=str(c.implausibility), structures=structures, fitted=fitted,
                            structure_keys={"v2": keys, "v1": v1_keys, "v3": keys + list(own)}, extra_bounds=own)
 
 
@@ -300,30 +306,48 @@ def _changed(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object]]
     return out
 
 
-def _lay_v3_over(out) -> None:
-    """Model v3's groups laid over a calibration's configuration: what `model=v3` changes
-    in `model=v2`'s actors (adversaries, friends), scenario (its timeline and capability)
-    and parameters (v3's own keys), and v3's catalog and model_version. The keys v3 shares
-    with v2 keep the calibration's values (its overrides too), and its start, end and
-    outcome dates stay the calibration's."""
-    v2, v3 = load_config(["model=v2"]), load_config(["model=v3"])
+def _absent(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """The leaves (dotted keys) of `old` that `new` lacks."""
+    out = []
+    for k, v in old.items():
+        if k not in new:
+            out.append(f"{prefix}{k}")
+        elif isinstance(v, dict) and isinstance(new[k], dict):
+            out += _absent(v, new[k], f"{prefix}{k}.")
+    return out
+
+
+def _lay_model_over(out, source: str, target: str) -> None:
+    """Model `target`'s groups laid over a calibration's configuration of model `source`:
+    what `model=target` changes in `model=source`'s actors (adversaries, friends), scenario
+    (its timeline and capability) and parameters (v3's own keys, set or removed), and
+    `target`'s catalog and model_version. The keys both share keep the calibration's values
+    (its overrides too), and its start, end and outcome dates stay the calibration's."""
+    old_cfg, new_cfg = load_config([f"model={source}"]), load_config([f"model={target}"])
     for group in ("actors", "scenario", "params"):
-        old, new = (OmegaConf.to_container(c[group], resolve=True) for c in (v2, v3))
-        for key, _ in _changed(old, new):  # set from v3's typed node (a shock is a CapabilityShock)
+        old, new = (OmegaConf.to_container(c[group], resolve=True) for c in (old_cfg, new_cfg))
+        for key, _ in _changed(old, new):  # set from the typed node (a shock is a CapabilityShock)
             if key not in ("start", "end", "outcome_dates"):
-                OmegaConf.update(out[group], key, OmegaConf.select(v3[group], key), merge=False)
-    out.catalog, out.model_version = v3.catalog, v3.model_version
+                OmegaConf.update(out[group], key, OmegaConf.select(new_cfg[group], key), merge=False)
+        for key in _absent(old, new):  # a class magnitude v2 has no entry for
+            parent, _, leaf = key.rpartition(".")
+            node = OmegaConf.select(out[group], parent) if parent else out[group]
+            if node is not None and leaf in node:
+                del node[leaf]
+    out.catalog, out.model_version = new_cfg.catalog, new_cfg.model_version
 
 
 def _structure_config(cfg, structure: str, dates: list[str], end: dt.date):
     """The configuration a structure runs: to the end of the hold-out window, recording the
-    targets' dates; for the v1 structure, v1's parameters and catalog, no client or history
-    strategies, no cooperative reactions and no outside option; for v3, v3's groups laid
-    over it (`_lay_v3_over`)."""
+    targets' dates; the run's own configuration for the fitted structure (its
+    `model_version`), the other model's groups laid over it for v2 or v3
+    (`_lay_model_over`); for the v1 structure, v2's groups with v1's parameters and catalog,
+    no client or history strategies, no cooperative reactions and no outside option."""
     out = copy.deepcopy(cfg)
     with open_dict(out):
-        if structure == "v3":
-            _lay_v3_over(out)
+        base = "v2" if structure == "v1" else structure
+        if base != cfg.model_version:
+            _lay_model_over(out, str(cfg.model_version), base)
         out.scenario.end = end.isoformat()
         out.scenario.outcome_dates = dates
         out.calibration.enabled = False
@@ -586,13 +610,20 @@ def design_table(plan: CalibrationPlan, designs: dict, matches: dict) -> pd.Data
     return pd.concat(parts, ignore_index=True)
 
 
-def posterior_keys(folder: Path) -> tuple[list[str], pd.DataFrame]:
-    """The keys and draws of a calibration folder's posterior (`posterior.parquet`)."""
+def posterior_keys(folder: Path, model_version: str) -> tuple[list[str], pd.DataFrame]:
+    """The keys and draws of a calibration folder's posterior (`posterior.parquet`), which
+    must be a posterior of the run's model (`model_version`): the folder's fitted structure
+    (its manifest's `fitted`; v2 in folders from before v3 could be fitted)."""
     folder = Path(folder)
     file = folder / "posterior.parquet"
     if not (folder / "manifest.json").is_file() or not file.is_file():
         raise ConfigError(f"posterior: {str(folder)!r} is not a finished calibration folder "
                           "(no manifest.json and posterior.parquet)")
+    fitted = str(json.loads((folder / "manifest.json").read_text()).get("fitted", "v2"))
+    if fitted != model_version:
+        raise ConfigError(f"posterior: {str(folder)!r} is a posterior of Model {fitted}, whose keys this run's "
+                          f"model ({model_version}) does not have or runs otherwise; run it with model={fitted}, "
+                          f"or calibrate model={model_version}")
     draws = pd.read_parquet(file)
     keys = [k for k in draws.columns if k not in ("draw", "weight")]
     return keys, draws

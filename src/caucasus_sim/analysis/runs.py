@@ -138,7 +138,7 @@ def posterior_draws(cfg) -> list[dict] | None:
     or None without a posterior."""
     if not cfg.posterior:
         return None
-    keys, table = posterior_keys(cfg.posterior)
+    keys, table = posterior_keys(cfg.posterior, str(cfg.model_version))
     D, R = int(cfg.posterior_draws), int(cfg.replicates)
     if not 1 <= D <= len(table):
         raise ConfigError(f"posterior_draws: {D}; the posterior of {cfg.posterior} holds 1 to {len(table)} draws")

@@ -102,12 +102,13 @@ def accept(plan: CalibrationPlan, Z: np.ndarray, quantile: float, fit: np.ndarra
 
 def recovery(plan: CalibrationPlan, X: np.ndarray, Z: np.ndarray, datasets: int, quantile: float,
              seed: int) -> pd.DataFrame:
-    """Synthetic recovery over `datasets` design points of Model v2: one row per point and
+    """Synthetic recovery over `datasets` design points of the fitted structure (X, Z: its
+    design and drivers): one row per point and
     parameter, with the 90% credible interval and whether it covers the truth."""
     rng = np.random.default_rng(seed)
     truth_points = rng.choice(len(X), size=min(datasets, len(X)), replace=False)
     real = history_match(plan, Z, cutoff=np.inf)
-    keys = plan.keys_of("v2")
+    keys = plan.keys_of(plan.fitted)
     survey = (plan.targets["kind"] == "survey").to_numpy()
     rows = []
     for j in truth_points:

@@ -22,7 +22,7 @@ def _read(folder: Path) -> dict:
             for name, file in FILES.items()}
 
 
-def _choice_section(t: dict, measure: str, cutoff: float) -> Section:
+def _choice_section(t: dict, measure: str, cutoff: float, fitted: str = "v2") -> Section:
     c = t["choice"]
     rows = [[text(r["description"]), f"{r['design_points']}", f"{r['non_implausible_points']}",
              f"{r['accepted']} of {r['draws']}", probability_value(r), f"{r['median_distance']:.3f}"]
@@ -39,35 +39,36 @@ def _choice_section(t: dict, measure: str, cutoff: float) -> Section:
                            for _, r in c.iterrows())
                + ": the probabilities come from the tails of the designs, where the extra mechanisms of a "
                "structure reach closer fits (or do not).")
-    return Section(_choice_title(list(c["structure"])), None, "", reading)
+    return Section(_choice_title(list(c["structure"]), fitted), None, "", reading)
 
 
-def _choice_title(structures: list[str]) -> str:
-    """"Model choice: v2 against the v1 structure and v3" (the structures compared)."""
-    others = [("the " if s == "v1" else "") + SHORT_NAMES.get(s, s) for s in structures if s != "v2"]
+def _choice_title(structures: list[str], fitted: str = "v2") -> str:
+    """"Model choice: v2 against the v1 structure and v3" (the fitted structure against the
+    others compared)."""
+    others = [("the " if s == "v1" else "") + SHORT_NAMES.get(s, s) for s in structures if s != fitted]
     said = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else "".join(others)
-    return f"Model choice: v2 against {said}"
+    return f"Model choice: {fitted} against {said}"
 
 
-def _unmatched_section(t: dict, cutoff: float, measure: str) -> Section:
+def _unmatched_section(t: dict, cutoff: float, measure: str, fitted: str = "v2") -> Section:
     imp = t["implausibility"]
-    v2 = imp[imp["structure"] == "v2"].sort_values("smallest", ascending=False).head(8)
+    own = imp[imp["structure"] == fitted].sort_values("smallest", ascending=False).head(8)
     rows = [[text(r["series"]), str(r["year"]), f"{r['value']:.3f}", f"{r['smallest']:.2f}", f"{r['median']:.2f}",
-             f"{r['share_below_cutoff']:.2f}"] for _, r in v2.iterrows()]
-    n_bad = int((imp[imp["structure"] == "v2"]["smallest"] >= cutoff).sum())
+             f"{r['share_below_cutoff']:.2f}"] for _, r in own.iterrows()]
+    n_bad = int((imp[imp["structure"] == fitted]["smallest"] >= cutoff).sum())
     said = (f"{n_bad} observation of the fit window has" if n_bad == 1 else f"{n_bad} observations of the fit window have")
     screen = (f"; a point is non-implausible if its {MEASURE_WORDS[measure]} implausibility over the fit window is "
               f"below {cutoff:g}, so " + ("these alone rule out every point" if n_bad >= IMPLAUSIBILITY_MEASURES[measure]
                                          else f"{'it' if n_bad == 1 else 'they'} cannot rule out a point alone")
               if n_bad else "")
-    reading = (f"{said} an implausibility of {cutoff:g} or more at every design point of v2: no parameter set "
+    reading = (f"{said} an implausibility of {cutoff:g} or more at every design point of {fitted}: no parameter set "
                f"within the priors matches it{screen}. The eight hardest:\n\n"
                + table(["series", "year", "observed", "smallest implausibility", "median", f"share < {cutoff:g}"],
                        rows))
     return Section("What no design point matches", None, "", reading)
 
 
-def _marginals_section(t: dict, figs: Figures) -> Section:
+def _marginals_section(t: dict, figs: Figures, fitted: str = "v2") -> Section:
     par, post = t["parameters"], t["posterior"]
     n = len(par)
     ncols = 3
@@ -89,7 +90,7 @@ def _marginals_section(t: dict, figs: Figures) -> Section:
             if len(ident) else "none")
     reading = (f"Parameters the data pin down (posterior sd below {IDENTIFIED} of the prior's): {said}.\n\n"
                + table(["parameter", "prior", "posterior mean", "90% interval", "posterior sd / prior sd"], rows))
-    caption = (f"Posterior of each calibrated parameter of Model v2 ({len(post)} draws; histogram) over its "
+    caption = (f"Posterior of each calibrated parameter of Model {fitted} ({len(post)} draws; histogram) over its "
                "uniform prior (dashed).")
     return Section("Prior and posterior of each parameter", image, caption, reading)
 
@@ -172,9 +173,10 @@ def _validation_section(t: dict) -> Section:
 def document(folder: Path, cfg, figs: Figures) -> Document:
     """Draw the figures and return the report of a calibration folder."""
     t = _read(folder)
-    c = cfg.calibration
-    sections = [_choice_section(t, str(c.implausibility), float(c.cutoff)),
-                _unmatched_section(t, float(c.cutoff), str(c.implausibility)), _marginals_section(t, figs),
+    c, fitted = cfg.calibration, str(cfg.model_version)
+    sections = [_choice_section(t, str(c.implausibility), float(c.cutoff), fitted),
+                _unmatched_section(t, float(c.cutoff), str(c.implausibility), fitted),
+                _marginals_section(t, figs, fitted),
                 _pairs_section(t, figs), _series_section(t, figs, int(c.fit_until)), _validation_section(t)]
     pops = t["populations"]
     stage2 = (f"ABC-SMC (ELFI) with {int(c.abc.particles)} particles, {len(pops)} populations, thresholds "
