@@ -25,7 +25,6 @@ Run:  .venv/bin/python benchmarks/forecast.py                 (about a minute on
 
 from __future__ import annotations
 
-import multiprocessing
 import resource
 import sys
 import time
@@ -33,6 +32,8 @@ import time
 from caucasus_sim import load_config
 from caucasus_sim.analysis import forecast
 from caucasus_sim.analysis.hindcast import later_targets
+
+from calibration import in_child  # the sibling benchmark's: a fresh process per measurement
 
 BASE = ["experiment=forecast", "progress=off"]
 SIZES = (500, 1000, 2000, 4000)
@@ -57,21 +58,6 @@ def one_origin(plan, Z, origin: int, particles: int) -> tuple[float, float, int,
     fc = forecast.origin_forecast(plan, Z, y, origin, later_targets(plan.targets, origin), f, 20250627)
     wall = time.perf_counter() - t0
     return wall, spent[0], fc.resamplings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _child(conn, fn, args) -> None:
-    conn.send(fn(*args))
-    conn.close()
-
-
-def in_child(fn, *args):
-    ctx = multiprocessing.get_context("spawn")
-    here, there = ctx.Pipe()
-    proc = ctx.Process(target=_child, args=(there, fn, args))
-    proc.start()
-    out = here.recv()
-    proc.join()
-    return out
 
 
 def synthetic(n: int, overrides: list[str]) -> None:

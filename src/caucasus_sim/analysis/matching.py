@@ -128,23 +128,29 @@ def _settings(o) -> ObservationSettings:
                                slope_max=float(o.slope_max))
 
 
+def _check_prior(cfg, p, where: str, seen: list[str], lists: str) -> tuple[str, tuple[float, float]]:
+    """One prior {key, low, high} at `where`: a numeric, batchable key of `cfg`, low < high,
+    not among the keys `seen` before it (`lists`: where those are, for the message)."""
+    numeric_value(cfg, p.key, where)
+    if not is_batchable(p.key):
+        raise ConfigError(f"{where}: {p.key!r} cannot vary inside one batch; calibrate batchable keys "
+                          "(parameters, strategy intensities, the start)")
+    if not float(p.low) < float(p.high):
+        raise ConfigError(f"{where}: prior of {p.key} has low {p.low} >= high {p.high}; need low < high")
+    if p.key in seen:
+        raise ConfigError(f"{where}: {p.key!r} is listed twice{lists}")
+    return str(p.key), (float(p.low), float(p.high))
+
+
 def _check_priors(cfg) -> tuple[list[str], list[tuple[float, float]], list[str]]:
     c = cfg.calibration
     if not c.params:
         raise ConfigError("calibration.params: empty; list the calibrated keys with low and high")
     keys, bounds = [], []
     for i, p in enumerate(c.params):
-        where = f"calibration.params[{i}]"
-        numeric_value(cfg, p.key, where)
-        if not is_batchable(p.key):
-            raise ConfigError(f"{where}: {p.key!r} cannot vary inside one batch; calibrate batchable keys "
-                              "(parameters, strategy intensities, the start)")
-        if not float(p.low) < float(p.high):
-            raise ConfigError(f"{where}: prior of {p.key} has low {p.low} >= high {p.high}; need low < high")
-        if p.key in keys:
-            raise ConfigError(f"{where}: {p.key!r} is listed twice")
-        keys.append(str(p.key))
-        bounds.append((float(p.low), float(p.high)))
+        key, bound = _check_prior(cfg, p, f"calibration.params[{i}]", keys, "")
+        keys.append(key)
+        bounds.append(bound)
     for k in c.v1_params:
         if k not in keys:
             raise ConfigError(f"calibration.v1_params: {k!r} is not one of calibration.params ({', '.join(keys)})")
@@ -190,16 +196,9 @@ def _check_v3_priors(v3cfg, keys: list[str], bounds: list[tuple[float, float]]) 
     structure's configuration (`v3cfg`); with v2's priors, each end a value v3 takes."""
     own = {}
     for i, p in enumerate(v3cfg.calibration.v3_params):
-        where = f"calibration.v3_params[{i}]"
-        numeric_value(v3cfg, p.key, where)
-        if not is_batchable(p.key):
-            raise ConfigError(f"{where}: {p.key!r} cannot vary inside one batch; calibrate batchable keys "
-                              "(parameters, strategy intensities, the start)")
-        if not float(p.low) < float(p.high):
-            raise ConfigError(f"{where}: prior of {p.key} has low {p.low} >= high {p.high}; need low < high")
-        if p.key in keys or p.key in own:
-            raise ConfigError(f"{where}: {p.key!r} is listed twice (calibration.params or v3_params)")
-        own[str(p.key)] = (float(p.low), float(p.high))
+        key, bound = _check_prior(v3cfg, p, f"calibration.v3_params[{i}]", [*keys, *own],
+                                  " (calibration.params or v3_params)")
+        own[key] = bound
     where = [f"calibration.params[{i}]" for i in range(len(keys))]
     where += [f"calibration.v3_params[{i}]" for i in range(len(own))]
     _check_prior_ends(v3cfg, keys + list(own), bounds + list(own.values()), where)
