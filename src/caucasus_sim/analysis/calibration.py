@@ -60,7 +60,7 @@ SHORT_NAMES = {"v2": "v2", "v1": "v1 structure", "v3": "v3"}  # a structure in a
 
 def probability_text(row) -> str:
     """"P(v2) = 0.62 ± 0.03", "P(v1 structure) ≤ 0.010" (`probability_value`)."""
-    name = f"P({SHORT_NAMES.get(row['structure'], row['structure'])})"
+    name = f"P({SHORT_NAMES[row['structure']]})"
     value = probability_value(row)
     return f"{name} {value}" if value[0] in "≥≤" else f"{name} = {value}"
 
@@ -70,14 +70,14 @@ def preference(choice: pd.DataFrame) -> str:
     probability (`probability_text`), and whether the next is within two standard errors of
     the difference of it, in which case the draws do not tell them apart."""
     order = choice.sort_values("posterior_probability", ascending=False, kind="stable")
-    best, out = order.iloc[0], f"the calibration prefers {SHORT_NAMES.get(order.iloc[0]['structure'])}"
-    out += f" ({probability_text(best)})"
+    best = order.iloc[0]
+    out = f"the calibration prefers {SHORT_NAMES[best['structure']]} ({probability_text(best)})"
     if len(order) > 1 and pd.isna(best.get("lower_95", np.nan)):
         nxt = order.iloc[1]
         # the difference's error is at most the sum of the two (the shares are anticorrelated)
         gap, se = best["posterior_probability"] - nxt["posterior_probability"], best["probability_se"] + nxt["probability_se"]
         if gap <= 2 * se:
-            out += (f", but {SHORT_NAMES.get(nxt['structure'])} is within two standard errors of it "
+            out += (f", but {SHORT_NAMES[nxt['structure']]} is within two standard errors of it "
                     f"({probability_text(nxt)}): the draws do not tell them apart")
     return out
 
@@ -93,7 +93,7 @@ def choice_statement(choice: pd.DataFrame) -> str:
         out += (f" (every accepted draw is {r['structure']}'s: {int(r['accepted']):,} draws at "
                 f"{int(r['accepted_points']):,} design points; a one-sided 95% bound, not an estimate)")
     elif len(none):
-        names = " or ".join(f"{SHORT_NAMES.get(s, s)}'s" for s in none["structure"])
+        names = " or ".join(f"{SHORT_NAMES[s]}'s" for s in none["structure"])
         out += (f" (no accepted draw is {names}: of {int(choice['accepted'].sum()):,} draws at "
                 f"{int(choice['accepted_points'].sum()):,} design points, none; ≤ is a one-sided 95% bound, "
                 "not an estimate)")
@@ -175,8 +175,8 @@ def _stage2(cfg, plan: CalibrationPlan, X: np.ndarray, kept: np.ndarray, bundle:
     keys = plan.keys_of(plan.fitted)
     inside = X[kept] if kept.any() else X
     if cfg.calibration.abc.enabled:
-        box = [(float(lo), float(hi)) for lo, hi in zip(inside.min(axis=0), inside.max(axis=0))]
-        box = [(lo, hi) if hi > lo else plan.bounds_of(plan.fitted)[i] for i, (lo, hi) in enumerate(box)]
+        box = [(float(lo), float(hi)) if hi > lo else prior
+               for lo, hi, prior in zip(inside.min(axis=0), inside.max(axis=0), plan.bounds_of(plan.fitted))]
         out = abc.run_abc(cfg, plan, box, bundle, pool)
         return out.posterior, out.populations, box
     draws = pd.DataFrame(inside, columns=keys)

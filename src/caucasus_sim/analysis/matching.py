@@ -84,14 +84,16 @@ class CalibrationPlan:
     measure: str = "second"  # a point's implausibility (IMPLAUSIBILITY_MEASURES)
     structures: tuple[str, ...] = ("v2",)  # those compared, in the order of `calibration.structures`
     fitted: str = "v2"  # the structure stage 2 and the validation fit: the run's `model_version`
-    structure_keys: dict = field(default_factory=dict)  # structure -> its keys (v2's where absent)
-    extra_bounds: dict = field(default_factory=dict)  # key -> prior of a key v2 does not have (v3's own)
+    v3_bounds: dict = field(default_factory=dict)  # key -> prior of v3's own keys (`calibration.v3_params`)
 
     def keys_of(self, structure: str) -> list[str]:
-        return list(self.structure_keys.get(structure, self.keys))
+        """v2's keys (`calibration.params`); the v1 structure's subset of them; v3's and its own."""
+        if structure == "v1":
+            return list(self.v1_keys)
+        return self.keys + list(self.v3_bounds) if structure == "v3" else list(self.keys)
 
     def bounds_of(self, structure: str) -> list[tuple[float, float]]:
-        prior = {**dict(zip(self.keys, self.bounds)), **self.extra_bounds}
+        prior = {**dict(zip(self.keys, self.bounds)), **self.v3_bounds}
         return [prior[k] for k in self.keys_of(structure)]
 
     @property
@@ -291,7 +293,7 @@ def check_calibration(cfg) -> CalibrationPlan:
     return CalibrationPlan(keys=keys, bounds=bounds, v1_keys=v1_keys, targets=targets, fit=fit, holdout=holdout,
                            dates=dates, settings=_settings(c.observation), configs=configs, path=str(c.path),
                            measure=str(c.implausibility), structures=structures, fitted=fitted,
-                           structure_keys={"v2": keys, "v1": v1_keys, "v3": keys + list(own)}, extra_bounds=own)
+                           v3_bounds=own)
 
 
 def _changed(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object]]:

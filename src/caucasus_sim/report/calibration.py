@@ -24,6 +24,7 @@ def _read(folder: Path) -> dict:
 
 def _choice_section(t: dict, measure: str, cutoff: float, fitted: str = "v2") -> Section:
     c = t["choice"]
+    said = preference(c)
     rows = [[text(r["description"]), f"{r['design_points']}", f"{r['non_implausible_points']}",
              f"{r['accepted']} of {r['draws']}", probability_value(r), f"{r['median_distance']:.3f}"]
             for _, r in c.iterrows()]
@@ -34,8 +35,8 @@ def _choice_section(t: dict, measure: str, cutoff: float, fitted: str = "v2") ->
                f"at most {c['threshold'].iloc[0]:.3f}, the lowest share of all draws): {choice_statement(c)}. "
                + ("The ± is the Monte Carlo standard error: the sd over bootstrap resamples of the design points. "
                   if c["lower_95"].isna().all() else "")
-               + f"{preference(c)[0].upper()}{preference(c)[1:]}. Median distances: "
-               + ", ".join(f"{SHORT_NAMES.get(r['structure'], r['structure'])} {r['median_distance']:.3f}"
+               + f"{said[0].upper()}{said[1:]}. Median distances: "
+               + ", ".join(f"{SHORT_NAMES[r['structure']]} {r['median_distance']:.3f}"
                            for _, r in c.iterrows())
                + ": the probabilities come from the tails of the designs, where the extra mechanisms of a "
                "structure reach closer fits (or do not).")
@@ -45,7 +46,7 @@ def _choice_section(t: dict, measure: str, cutoff: float, fitted: str = "v2") ->
 def _choice_title(structures: list[str], fitted: str = "v2") -> str:
     """"Model choice: v2 against the v1 structure and v3" (the fitted structure against the
     others compared)."""
-    others = [("the " if s == "v1" else "") + SHORT_NAMES.get(s, s) for s in structures if s != fitted]
+    others = [("the " if s == "v1" else "") + SHORT_NAMES[s] for s in structures if s != fitted]
     said = ", ".join(others[:-1]) + f" and {others[-1]}" if len(others) > 1 else "".join(others)
     return f"Model choice: {fitted} against {said}"
 

@@ -51,7 +51,9 @@ CALIBRATION_VERDICT = {  # what the calibration found about each structure (docs
           "survey waves and UN votes no better than carrying the last observation forward, and that its "
           "parameters carry 42–76% of the variance of the end balances",
     "v3": "the calibration's model choice (experiment=calibration) prefers Model v3 to v2, weakly (P(v3) = "
-          "0.56 ± 0.02, P(v2) = 0.44 ± 0.02), but no calibration has fitted v3's parameters yet (docs/odd.md 7.22)",
+          "0.56 ± 0.02, P(v2) = 0.44 ± 0.02); fitted (experiment=calibration model=v3), the data narrow two of v3's "
+          "eight own parameters, and the fitted v3 predicts the held-out 2020–2022 waves no better than carrying "
+          "the last observation forward (docs/odd.md 7.22)",
     "v1": "the calibration prefers the v2 structure to v1's (docs/odd.md 7.22)",
 }
 
