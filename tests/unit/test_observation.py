@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from caucasus_sim.analysis.validation import demeaned
 from caucasus_sim.config import ConfigError
-from caucasus_sim.model.observation import (Links, ObservationSettings, expit, fit_links, implausibility,
-                                            observation_variance, read_targets)
+from caucasus_sim.model.observation import (Links, ObservationSettings, distance_change, expit, fit_links,
+                                            ideal_points, implausibility, observation_variance, read_targets)
 
 CLIENTS, PATRONS = ["AZE", "ARM", "GEO"], ["RUS", "TUR", "WEST"]
 
@@ -98,3 +102,37 @@ def test_the_shipped_targets_read_and_keep_questions_apart():
     # one question and option per series: wordings are never pooled
     assert (t.groupby("series")["question"].nunique() == 1).all()
     assert t[t["series"] == "ARM.cb_main_friend.RUS"]["value"].tolist() == [0.83, 0.74, 0.64, 0.57]
+
+
+def test_a_distance_change_splits_into_each_sides_own_move():
+    points = pd.DataFrame({"country": ["A", "P", "A", "P"], "year": [2021, 2021, 2023, 2023],
+                           "ideal_point": [0.0, -1.0, 0.1, -1.5]})
+    d = distance_change(points, "A", "P", 2021, 2023)  # 1.0 -> 1.6: A moved 0.1 away, P 0.5 away
+    assert d == pytest.approx({"change": 0.6, "client": 0.1, "patron": 0.5})
+    flipped = points.assign(ideal_point=-points["ideal_point"])  # the mirror image: the same split
+    assert distance_change(flipped, "A", "P", 2021, 2023) == pytest.approx(d)
+
+
+def test_demeaning_by_two_groupings_is_the_regression_on_both_indicators():
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 4, 40), rng.integers(0, 5, 40)
+    v = rng.standard_normal(40)
+    X = np.c_[np.eye(4)[a], np.eye(5)[b]]
+    residual = v - X @ np.linalg.lstsq(X, v, rcond=None)[0]
+    assert demeaned(v, [a, b], sweeps=500) == pytest.approx(residual, abs=1e-9)
+
+
+def test_the_shipped_ideal_points_are_the_targets_distances_and_cover_every_member_in_2021_and_2023():
+    """The validation table agrees with the targets it extends (2013-2021 distances), and no
+    target lies after 2021: the calibration and the forecasts never see 2022-2023."""
+    points = ideal_points()
+    t = read_targets(Path(str(resources.files("caucasus_sim") / "data" / "calibration" / "targets.csv")),
+                     CLIENTS, PATRONS)
+    ip = t[t["kind"] == "ideal_point"]
+    country = {"RUS": "RUS", "TUR": "TUR", "WEST": "USA"}
+    for row in ip.itertuples():
+        d = distance_change(points, row.client, country[row.patron], 2013, int(row.year))
+        x = points.set_index(["country", "year"])["ideal_point"]
+        assert abs(x[row.client, 2013] - x[country[row.patron], 2013]) + d["change"] == pytest.approx(row.value, abs=2e-4)
+    assert ip["year"].max() == 2021 and set(points["year"]) == set(range(2013, 2024))
+    assert (points["year"] == 2023).sum() > 190 and points["citation"].str.startswith("https://").all()

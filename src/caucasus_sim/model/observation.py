@@ -25,6 +25,7 @@ ideal_point_sd^2; a model-discrepancy variance (discrepancy_sd^2 of its kind) ad
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,29 @@ def _check_numbers(df: pd.DataFrame, path: Path) -> None:
     clash = df.groupby("series")[["client", "kind", "patron", "sign"]].nunique().max(axis=1) > 1
     if clash.any():
         raise ConfigError(f"{path}: series {clash.index[clash][0]!r} mixes clients, kinds, patrons or signs")
+
+
+# ------------------------------------------------------------------------ validation data
+
+
+def ideal_points() -> pd.DataFrame:
+    """The Bailey-Strezhnev-Voeten UN ideal points shipped for validation (package data
+    calibration/unga_ideal_points.csv: ARM, AZE, GEO, RUS, TUR and USA 2013-2023, every
+    member 2021 and 2023). No calibration or forecast reads them: their targets are
+    targets.csv, which stops in 2021."""
+    path = resources.files("caucasus_sim") / "data" / "calibration" / "unga_ideal_points.csv"
+    return pd.read_csv(str(path))
+
+
+def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, last: int) -> dict[str, float]:
+    """The change `first` -> `last` of the ideal-point distance |x_client - x_patron| and
+    what each side's own move makes of it: `client` + `patron` = `change` while the two stay
+    on the same sides of each other. Countries are ISO3 codes (USA stands for WEST)."""
+    x = points.set_index(["country", "year"])["ideal_point"]
+    c0, c1, p0, p1 = x[client, first], x[client, last], x[patron, first], x[patron, last]
+    side = np.sign(c0 - p0)
+    return {"change": float(abs(c1 - p1) - abs(c0 - p0)), "client": float(side * (c1 - c0)),
+            "patron": float(-side * (p1 - p0))}
 
 
 # ------------------------------------------------------------------------ the links

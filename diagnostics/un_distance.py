@@ -1,0 +1,97 @@
+"""Diagnostic: whose move is the rise of the clients' UN ideal-point distances to Russia?
+
+Issue "Model v3" asks the change 2021 -> 2023 of Armenia's UN ideal-point distance to
+Russia that the observation model maps from the state (docs/odd.md, 7.22) to reach a third
+of the observed +0.5. A distance |x_client - x_patron| moves when either side moves. This
+script splits each observed change into the client's own move and the patron's own move
+(Bailey-Strezhnev-Voeten ideal points, package data calibration/unga_ideal_points.csv),
+compares the clients with every UN member, and shows what the model maps from its state:
+
+- with the observation model's link (a level per series, the slope fitted to the
+  ideal-point targets up to 2019, or up to 2021);
+- with a level per patron and year added, which takes out what every client's distance to
+  a patron shares in a year (the patron's own move): the slope then rests on the clients'
+  own moves only.
+
+Run:  .venv/bin/python diagnostics/un_distance.py [--replicates 300]
+Nothing printed is hard-coded: every number is read from the package data or measured in
+the run that prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import numpy as np
+
+from caucasus_sim import CaucasusModel, load_config
+from caucasus_sim.analysis.matching import observation_settings, targets_file
+from caucasus_sim.analysis.validation import demeaned, mapped_distance_change
+from caucasus_sim.model.observation import distance_change, ideal_points, read_targets
+
+CLIENTS = ("ARM", "AZE", "GEO")
+PATRONS = {"RUS": "RUS", "WEST": "USA", "TUR": "TUR"}  # the model's patrons and the country standing for each
+
+
+def observed(first: int, last: int) -> None:
+    points = ideal_points()
+    print(f"Observed ideal-point distances, {first} -> {last}: the change and each side's own move")
+    for client in CLIENTS:
+        for patron, country in PATRONS.items():
+            d = distance_change(points, client, country, first, last)
+            adds = np.isclose(d["change"], d["client"] + d["patron"])
+            print(f"  {client}-{patron:4s} {d['change']:+.3f} {'=' if adds else '~'} client {d['client']:+.3f} + patron "
+                  f"{d['patron']:+.3f}{'' if adds else ' (the two passed each other: the parts do not add up)'}")
+    x = points[points["year"].isin([first, last])].pivot(index="country", columns="year", values="ideal_point").dropna()
+    for country in ("RUS", "USA"):
+        others = x.drop(index=country)
+        if len(others) < 100:  # the package holds every member's point for 2021 and 2023 only
+            continue
+        change = (others[last] - x.loc[country, last]).abs() - (others[first] - x.loc[country, first]).abs()
+        print(f"  every UN member's distance to {country} ({len(others)} members): median change "
+              f"{change.median():+.3f}, farther for {np.mean(change > 0):.0%}")
+
+
+def in_window(targets, fit_until: int) -> None:
+    t = targets[(targets["kind"] == "ideal_point") & (targets["year"] <= fit_until)]
+    within = demeaned(t["value"].to_numpy(), [t["series"].to_numpy()])
+    both = demeaned(t["value"].to_numpy(), [t["series"].to_numpy(), (t["patron"] + t["year"].astype(str)).to_numpy()])
+    print(f"\nIdeal-point targets up to {fit_until} ({len(t)}): a level per patron and year explains "
+          f"{1 - both.var() / within.var():.0%} of the distances' changes within their series")
+
+
+def mapped(m, targets) -> None:
+    settings = observation_settings(load_config(["experiment=calibration", "model=v3"]))
+    print(f"\nModel v3 at its defaults ({m.alignment_record.shape[1]} replicates, status quo): the change 2021 -> 2023 the "
+          "observation model maps from the state (median over replicates)")
+    for client in CLIENTS:
+        c = m.clients.index(client)
+        share = [np.median(m.alignment_record[m.step_at(dt.date(y, 7, 1)), :, c, m.patrons.index("RUS")])
+                 for y in (2021, 2023)]
+        parts = []
+        for fit_until in (2019, 2021):
+            for patron_years in (False, True):
+                change, kappa = mapped_distance_change(m, targets, settings, client, "RUS",
+                                                       fit_until=fit_until, patron_years=patron_years)
+                label = "series + patron-year levels" if patron_years else "series levels"
+                parts.append(f"fit to <= {fit_until}, {label}: slope {kappa:.2f}, change {np.median(change):+.3f}")
+        print(f"  {client}-RUS (share with Russia {share[0]:.2f} -> {share[1]:.2f}):\n    " + "\n    ".join(parts))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--replicates", type=int, default=300)
+    a = ap.parse_args()
+    observed(2021, 2023)
+    observed(2020, 2021)
+    cfg = load_config(["model=v3", f"replicates={a.replicates}", "progress=off", "scenario.end=2025-08-31"])
+    m = CaucasusModel(cfg, path="status_quo").run()
+    targets = read_targets(targets_file(""), m.clients, m.patrons)
+    for fit_until in (2019, 2021):
+        in_window(targets, fit_until)
+    mapped(m, targets)
+
+
+if __name__ == "__main__":
+    main()
