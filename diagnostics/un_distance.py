@@ -53,6 +53,14 @@ def observed(first: int, last: int) -> None:
               f"{change.median():+.3f}, farther for {np.mean(change > 0):.0%}")
 
 
+def noise(first: int, last: int) -> None:
+    points = ideal_points()
+    x = points[points["year"].between(first, last)].pivot(index="year", columns="country", values="ideal_point")
+    sd = x[[*CLIENTS, *PATRONS.values()]].diff().std()
+    print(f"\nA country's own point, sd of its yearly change {first}-{last}: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in sd.items()))
+
+
 def in_window(targets, fit_until: int) -> None:
     t = targets[(targets["kind"] == "ideal_point") & (targets["year"] <= fit_until)]
     within = demeaned(t["value"].to_numpy(), [t["series"].to_numpy()])
@@ -85,6 +93,7 @@ def main() -> None:
     a = ap.parse_args()
     observed(2021, 2023)
     observed(2020, 2021)
+    noise(2013, 2021)
     cfg = load_config(["model=v3", f"replicates={a.replicates}", "progress=off", "scenario.end=2025-08-31"])
     m = CaucasusModel(cfg, path="status_quo").run()
     targets = read_targets(targets_file(""), m.clients, m.patrons)
