@@ -34,15 +34,21 @@ CLIENTS = ("ARM", "AZE", "GEO")
 PATRONS = {"RUS": "RUS", "WEST": "USA", "TUR": "TUR"}  # the model's patrons and the country standing for each
 
 
+def split(d: dict[str, float]) -> str:
+    adds = np.isclose(d["change"], d["client"] + d["patron"])
+    return (f"{d['change']:+.3f} {'=' if adds else '~'} client {d['client']:+.3f} + patron {d['patron']:+.3f}"
+            + ("" if adds else " (the two passed each other: the parts do not add up)"))
+
+
 def observed(first: int, last: int) -> None:
     points = ideal_points()
     print(f"Observed ideal-point distances, {first} -> {last}: the change and each side's own move")
     for client in CLIENTS:
         for patron, country in PATRONS.items():
-            d = distance_change(points, client, country, first, last)
-            adds = np.isclose(d["change"], d["client"] + d["patron"])
-            print(f"  {client}-{patron:4s} {d['change']:+.3f} {'=' if adds else '~'} client {d['client']:+.3f} + patron "
-                  f"{d['patron']:+.3f}{'' if adds else ' (the two passed each other: the parts do not add up)'}")
+            print(f"  {client}-{patron:4s} " + split(distance_change(points, client, country, first, last)))
+    for client in CLIENTS:
+        d = distance_change(points, client, "RUS", first, last, measure="ideal_point_fp")
+        print(f"  final-passage votes only, {client}-RUS " + split(d))
     x = points[points["year"].isin([first, last])].pivot(index="country", columns="year", values="ideal_point").dropna()
     for country in ("RUS", "USA"):
         others = x.drop(index=country)

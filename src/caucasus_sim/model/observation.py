@@ -110,17 +110,19 @@ def _check_numbers(df: pd.DataFrame, path: Path) -> None:
 def ideal_points() -> pd.DataFrame:
     """The Bailey-Strezhnev-Voeten UN ideal points shipped for validation (package data
     calibration/unga_ideal_points.csv: ARM, AZE, GEO, RUS, TUR and USA 2013-2023, every
-    member 2021 and 2023). No calibration or forecast reads them: their targets are
+    member 2021 and 2023; all votes and final passage). No calibration or forecast reads them: their targets are
     targets.csv, which stops in 2021."""
     path = resources.files("caucasus_sim") / "data" / "calibration" / "unga_ideal_points.csv"
     return pd.read_csv(str(path))
 
 
-def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, last: int) -> dict[str, float]:
+def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, last: int,
+                    measure: str = "ideal_point") -> dict[str, float]:
     """The change `first` -> `last` of the ideal-point distance |x_client - x_patron| and
     what each side's own move makes of it: `client` + `patron` = `change` while the two stay
-    on the same sides of each other. Countries are ISO3 codes (USA stands for WEST)."""
-    x = points.set_index(["country", "year"])["ideal_point"]
+    on the same sides of each other. Countries are ISO3 codes (USA stands for WEST); the
+    measure is `ideal_point` (all votes, as the targets) or `ideal_point_fp` (final passage)."""
+    x = points.set_index(["country", "year"])[measure]
     c0, c1, p0, p1 = x[client, first], x[client, last], x[patron, first], x[patron, last]
     side = np.sign(c0 - p0)
     return {"change": float(abs(c1 - p1) - abs(c0 - p0)), "client": float(side * (c1 - c0)),
