@@ -13,7 +13,8 @@ from helpers import compose
 
 from caucasus_sim import CaucasusModel
 from caucasus_sim.analysis.matching import observation_settings, targets_file
-from caucasus_sim.analysis.validation import mapped_distance_change
+from caucasus_sim.analysis.patterns import (armenia_falls, armenia_mapped_distance, attitude, azerbaijan_rises,
+                                            georgia_falls)
 from caucasus_sim.model.observation import distance_change, ideal_points, read_targets
 
 R = 300
@@ -43,20 +44,14 @@ def report(capsys, text: str) -> None:
         print(f"\n  {text}")
 
 
-def attitude(m, client: str, date: dt.date, patron: str = "RUS") -> np.ndarray:
-    return m.attitude_record[m.step_at(date), :, m.clients.index(client), m.patrons.index(patron)]
-
-
-def armenia_falls(m):
-    start, y2020, y2023 = (attitude(m, "ARM", d) for d in (dt.date(2013, 1, 6), dt.date(2020, 1, 1),
-                                                           dt.date(2023, 12, 31)))
-    fall, late = start - y2023, y2020 - y2023
-    return np.mean((fall >= 0.2) & (late > fall / 2)), np.median(start), np.median(y2020), np.median(y2023)
+def armenia_share(m):
+    holds, *values = armenia_falls(m)
+    return np.mean(holds), *(np.median(v) for v in values)
 
 
 def test_armenias_attitude_toward_russia_falls_by_a_fifth_mostly_after_2020(runs, capsys):
-    share, *medians = armenia_falls(runs["v3"])
-    without, *_ = armenia_falls(runs["credibility"])
+    share, *medians = armenia_share(runs["v3"])
+    without, *_ = armenia_share(runs["credibility"])
     report(capsys, "ARM attitude toward RUS (median) 2013 {:.3f}, 2020 {:.3f}, end-2023 {:.3f}: fall >= 0.2, most "
                    "of it after 2020, in {:.0%}; without credibility {:.0%}".format(*medians, share, without))
     assert share >= 0.8
@@ -75,23 +70,17 @@ def test_the_triads_and_institutionalisation_carry_no_pattern_but_act_as_designe
     assert np.all(triads < 0)
 
 
-def georgia_falls(m):
-    start, end = attitude(m, "GEO", dt.date(2013, 1, 6)), attitude(m, "GEO", dt.date(2024, 12, 31))
-    return np.mean(end < start), np.median(start), np.median(end)
+def georgia_share(m):
+    holds, start, end = georgia_falls(m)
+    return np.mean(holds), np.median(start), np.median(end)
 
 
 def test_georgias_attitude_toward_russia_falls_2013_to_2024(runs, capsys):
-    share, start, end = georgia_falls(runs["v3"])
-    without, _, end_v2 = georgia_falls(runs["timeline"])
+    share, start, end = georgia_share(runs["v3"])
+    without, _, end_v2 = georgia_share(runs["timeline"])
     report(capsys, f"GEO attitude toward RUS {start:+.3f} -> {end:+.3f} (end-2024), lower in {share:.0%}; "
                    f"on v2's timeline {end_v2:+.3f}, lower in {without:.0%}")
     assert share >= 0.8
-
-
-def azerbaijan_rises(m, start: dt.date = dt.date(2020, 1, 1), end: dt.date = dt.date(2025, 7, 31)):
-    c = m.clients.index("AZE")
-    b = m.balance()
-    return b[m.step_at(end), :, c] - b[m.step_at(start), :, c]
 
 
 def test_azerbaijans_balance_rises_2020_to_2025_and_capability_adds_to_it(runs, capsys):
@@ -110,12 +99,9 @@ def test_azerbaijans_balance_rises_2020_to_2025_and_capability_adds_to_it(runs, 
 
 
 def mapped_change(m, fit_until: int = 2019, patron_years: bool = False) -> tuple[np.ndarray, float]:
-    """The change 2021 -> 2023 of Armenia's UN ideal-point distance to Russia that the
-    observation model maps from the state, and its slope, fitted to the targets up to
-    `fit_until` (the calibration's fit window by default)."""
     targets = read_targets(targets_file(""), m.clients, m.patrons)
     settings = observation_settings(compose("experiment=calibration", "model=v3"))
-    return mapped_distance_change(m, targets, settings, "ARM", "RUS", fit_until=fit_until, patron_years=patron_years)
+    return armenia_mapped_distance(m, targets, settings, fit_until=fit_until, patron_years=patron_years)
 
 
 def test_armenias_mapped_un_distance_to_russia_grows_but_short_of_a_third_of_the_observed(runs, capsys):
