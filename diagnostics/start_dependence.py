@@ -28,6 +28,7 @@ the end of 2028; all points share one batch (every input is batchable). A point 
 targets no anchor in [-1, 1] can hold is left out and counted.
 
 Run:  .venv/bin/python diagnostics/start_dependence.py [--points 160] [--replicates 20]
+          [--clients GEO] [--variants v3] [--set OVERRIDE ...]   (a Hydra override for every variant)
 Nothing printed is hard-coded: every number is measured in the run that prints it.
 """
 
@@ -45,6 +46,7 @@ from caucasus_sim.config import CHANNELS
 from caucasus_sim.model.network import Network
 
 CLIENTS = {"AZE": "TUR", "ARM": "WEST", "GEO": "WEST"}  # the other patron of each client's axis
+VARIANTS = ("v3", "v2", "v2 without its mechanisms", "v1")
 TIES = "ties_with_russia"  # a multiplier on every channel of the client's baseline ties with Russia
 OTHER_TIES = "ties_with_other"  # the same for the other patron of its axis
 V3_RANGES = {  # around v3's defaults (conf/params/v3.yaml), from off to twice or more
@@ -71,13 +73,14 @@ def neutral(cfg):
     return cfg
 
 
-def variants(client: str) -> dict[str, object]:
-    base = ["progress=off", "scenario.outcome_dates=[]"]
-    out = {"v3": load_config([*base, "model=v3"]), "v2": load_config(base),
-           "v2 without its mechanisms": neutral(load_config(base))}
-    if client == "AZE":
-        out["v1"] = load_config([*base, "model=v1"])
-    return out
+def variants(client: str, names: list[str], extra: list[str]) -> dict[str, object]:
+    """The variants named (all four by default; v1 for Azerbaijan only), each composed with
+    the extra overrides."""
+    base = ["progress=off", "scenario.outcome_dates=[]", *extra]
+    make = {"v3": lambda: load_config([*base, "model=v3"]), "v2": lambda: load_config(base),
+            "v2 without its mechanisms": lambda: neutral(load_config(base)),
+            "v1": lambda: load_config([*base, "model=v1"])}
+    return {name: make[name]() for name in names if name != "v1" or client == "AZE"}
 
 
 def ranges(cfg, client: str, other: str) -> dict[str, tuple[float, float]]:
@@ -170,11 +173,15 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=160)
     ap.add_argument("--replicates", type=int, default=20)
     ap.add_argument("--seed", type=int, default=20250627)
+    ap.add_argument("--clients", nargs="+", choices=list(CLIENTS), default=list(CLIENTS))
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="OVERRIDE",
+                    help="a Hydra override for every variant, e.g. 'actors.adversaries=[[ARM,AZE],[GEO,RUS]]'")
     a = ap.parse_args()
     print(f"{a.points}-point Latin hypercube x {a.replicates} replicates, status quo path, outcome: the mean "
           "balance at the end of the run (end of 2028) on each client's axis")
-    for client, other in CLIENTS.items():
-        for name, cfg in variants(client).items():
+    for client in a.clients:
+        for name, cfg in variants(client, a.variants, a.overrides).items():
             t0 = time.perf_counter()
             X, start, end, keys, bad = run_design(cfg, client, a.points, a.replicates, a.seed)
             beta = standardised(X, end)
