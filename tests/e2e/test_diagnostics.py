@@ -19,3 +19,13 @@ def test_un_distance_splits_armenias_change_and_maps_the_state():
     assert re.search(r"every UN member's distance to RUS \(\d{3} members\): median change \+0\.\d+", out)
     assert "Model v3 at its defaults (5 replicates" in out
     assert len(re.findall(r"slope \d\.\d\d, change [+-]\d\.\d{3}", out)) == 12  # 3 clients x 4 links
+
+
+def test_start_dependence_runs_one_client_and_variant_with_an_override():
+    out = subprocess.run([sys.executable, str(ROOT / "diagnostics" / "start_dependence.py"), "--points", "8",
+                          "--replicates", "2", "--clients", "GEO", "--variants", "v3", "--set",
+                          "actors.adversaries=[[ARM,AZE],[GEO,RUS]]"],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert re.findall(r"^(\w+) \([\w-]+\), ([\w ]+): R² of the step-0 balance = [\d.]+ \(8 points", out, re.M) == \
+        [("GEO", "v3")]
+    assert "credibility.unanswered_drop" in out  # v3's own inputs are in the design
