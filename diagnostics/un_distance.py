@@ -10,8 +10,8 @@ compares the clients with every UN member, and shows what the model maps from it
 - with the observation model's link (a level per series, the slope fitted to the
   ideal-point targets up to 2019, or up to 2021);
 - with a level per patron and year added, which takes out what every client's distance to
-  a patron shares in a year (the patron's own move): the slope then rests on the clients'
-  own moves only.
+  a patron shares in a year: the patron's own move, for the clients on the same side of it
+  (until 2020 Azerbaijan sat on the other side of Russia from Armenia and Georgia).
 
 Run:  .venv/bin/python diagnostics/un_distance.py [--replicates 300]
 Nothing printed is hard-coded: every number is read from the package data or measured in

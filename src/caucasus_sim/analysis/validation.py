@@ -185,8 +185,8 @@ def mapped_distance_change(m, targets: pd.DataFrame, settings: ObservationSettin
     the ideal-point targets up to `fit_until` on the replicates' mean drivers, kept in
     [0, slope_max], with a level per series (the observation model, docs/odd.md 7.22) or,
     with `patron_years`, also a level per patron and year. That level takes out what every
-    client's distance to a patron shares in a year -- the patron's own move -- so the slope
-    is fitted to the clients' own moves only."""
+    client's distance to a patron shares in a year: the patron's own move, for the clients
+    on the same side of it (a client on the other side sees the move with the other sign)."""
     t = targets[(targets["year"] <= fit_until) & (targets["kind"] == "ideal_point")].reset_index(drop=True)
     start, end = m.dates[0], m.dates[-1]
     rows = np.array([m.step_at(observation_date(y, start, end)) for y in t["year"]])
