@@ -9,9 +9,9 @@ compares the clients with every UN member, and shows what the model maps from it
 
 - with the observation model's link (a level per series, the slope fitted to the
   ideal-point targets up to 2019, or up to 2021);
-- with a level per patron and year added, which takes out what every client's distance to
-  a patron shares in a year: the patron's own move, for the clients on the same side of it
-  (until 2020 Azerbaijan sat on the other side of Russia from Armenia and Georgia).
+- with the same link fitted to the distances with each patron held still at its mean
+  position over the fit window, so that only the clients' own moves are left in them (on
+  whichever side of the patron a client sits).
 
 Run:  .venv/bin/python diagnostics/un_distance.py [--replicates 300]
 Nothing printed is hard-coded: every number is read from the package data or measured in
@@ -27,8 +27,8 @@ import numpy as np
 
 from caucasus_sim import CaucasusModel, load_config
 from caucasus_sim.analysis.matching import observation_settings, targets_file
-from caucasus_sim.analysis.validation import demeaned, mapped_distance_change
-from caucasus_sim.model.observation import distance_change, ideal_points, read_targets
+from caucasus_sim.analysis.validation import mapped_distance_change
+from caucasus_sim.model.observation import distance_change, ideal_points, patron_held, read_targets
 
 CLIENTS = ("ARM", "AZE", "GEO")
 PATRONS = {"RUS": "RUS", "WEST": "USA", "TUR": "TUR"}  # the model's patrons and the country standing for each
@@ -68,11 +68,14 @@ def noise(first: int, last: int) -> None:
 
 
 def in_window(targets, fit_until: int) -> None:
-    t = targets[(targets["kind"] == "ideal_point") & (targets["year"] <= fit_until)]
-    within = demeaned(t["value"].to_numpy(), [t["series"].to_numpy()])
-    both = demeaned(t["value"].to_numpy(), [t["series"].to_numpy(), (t["patron"] + t["year"].astype(str)).to_numpy()])
-    print(f"\nIdeal-point targets up to {fit_until} ({len(t)}): a level per patron and year explains "
-          f"{1 - both.var() / within.var():.0%} of the distances' changes within their series")
+    """How much of the distances' changes within their series, over the fit window, is the
+    patrons' own moves: their variance about each series' mean, with and without them."""
+    ip = targets["kind"] == "ideal_point"
+    t = targets[ip & (targets["year"] <= fit_until)]
+    held = patron_held(targets, ideal_points(), fit_until)[ip & (targets["year"] <= fit_until)]
+    within = [float((v - v.groupby(t["series"]).transform("mean")).var()) for v in (t["value"], held["value"])]
+    print(f"\nIdeal-point targets up to {fit_until} ({len(t)}): variance of the distances about their series' means "
+          f"{within[0]:.4f}; with each patron held still {within[1]:.4f}")
 
 
 def mapped(m, targets) -> None:
@@ -85,10 +88,9 @@ def mapped(m, targets) -> None:
                  for y in (2021, 2023)]
         parts = []
         for fit_until in (2019, 2021):
-            for patron_years in (False, True):
-                change, kappa = mapped_distance_change(m, targets, settings, client, "RUS",
-                                                       fit_until=fit_until, patron_years=patron_years)
-                label = "series + patron-year levels" if patron_years else "series levels"
+            held = patron_held(targets, ideal_points(), fit_until)
+            for label, fitted in (("distances", targets), ("each patron held still", held)):
+                change, kappa = mapped_distance_change(m, fitted, settings, client, "RUS", fit_until=fit_until)
                 parts.append(f"fit to <= {fit_until}, {label}: slope {kappa:.2f}, change {np.median(change):+.3f}")
         print(f"  {client}-RUS (share with Russia {share[0]:.2f} -> {share[1]:.2f}):\n    " + "\n    ".join(parts))
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caucasus_sim.analysis.validation import demeaned
 from caucasus_sim.config import ConfigError
 from caucasus_sim.model.observation import (Links, ObservationSettings, distance_change, expit, fit_links,
-                                            ideal_points, implausibility, observation_variance, read_targets)
+                                            ideal_points, implausibility, observation_variance, patron_held,
+                                            read_targets)
 
 CLIENTS, PATRONS = ["AZE", "ARM", "GEO"], ["RUS", "TUR", "WEST"]
 
@@ -113,13 +113,14 @@ def test_a_distance_change_splits_into_each_sides_own_move():
     assert distance_change(flipped, "A", "P", 2021, 2023) == pytest.approx(d)
 
 
-def test_demeaning_by_two_groupings_is_the_regression_on_both_indicators():
-    rng = np.random.default_rng(1)
-    a, b = rng.integers(0, 4, 40), rng.integers(0, 5, 40)
-    v = rng.standard_normal(40)
-    X = np.c_[np.eye(4)[a], np.eye(5)[b]]
-    residual = v - X @ np.linalg.lstsq(X, v, rcond=None)[0]
-    assert demeaned(v, [a, b], sweeps=500) == pytest.approx(residual, abs=1e-9)
+def test_holding_the_patron_still_leaves_the_clients_own_moves_on_either_side():
+    points = pd.DataFrame({"country": ["A", "B", "P"] * 3, "year": [2013] * 3 + [2014] * 3 + [2015] * 3,
+                           "ideal_point": [1.0, -1.0, 0.0, 1.0, -1.0, 0.4, 1.5, -1.5, 0.2]})
+    t = pd.DataFrame({"series": ["a", "a", "a", "b", "b", "b"], "client": ["A"] * 3 + ["B"] * 3, "kind": "ideal_point",
+                      "patron": "P", "sign": -1, "year": [2013, 2014, 2015] * 2, "value": 9.0})
+    held = patron_held(t, points, until=2014)  # P held at 0.2, its mean over 2013-2014
+    assert held["value"].tolist() == pytest.approx([0.8, 0.8, 1.3, 1.2, 1.2, 1.7])  # P's own moves are gone
+    assert (held.drop(columns="value") == t.drop(columns="value")).all().all()
 
 
 def test_the_shipped_ideal_points_are_the_targets_distances_and_cover_every_member_in_2021_and_2023():

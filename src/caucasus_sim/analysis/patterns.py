@@ -45,8 +45,8 @@ def azerbaijan_rises(m, start: dt.date = AZE_FROM, end: dt.date = AZE_TO) -> np.
     return b[m.step_at(end), :, c] - b[m.step_at(start), :, c]
 
 
-def armenia_mapped_distance(m, targets: pd.DataFrame, settings: ObservationSettings, fit_until: int = 2019,
-                            patron_years: bool = False) -> tuple[np.ndarray, float]:
+def armenia_mapped_distance(m, targets: pd.DataFrame, settings: ObservationSettings,
+                            fit_until: int = 2019) -> tuple[np.ndarray, float]:
     """The change 2021 -> 2023 of Armenia's UN ideal-point distance to Russia that the
     observation model maps from the state, per replicate, and the link's slope."""
-    return mapped_distance_change(m, targets, settings, "ARM", "RUS", fit_until=fit_until, patron_years=patron_years)
+    return mapped_distance_change(m, targets, settings, "ARM", "RUS", fit_until=fit_until)

@@ -166,37 +166,20 @@ def leave_one_client_out(plan: CalibrationPlan, Z: np.ndarray, quantile: float) 
 # ------------------------------------------------------------------------ mapped UN distances
 
 
-def demeaned(v: np.ndarray, groups: list[np.ndarray], sweeps: int = 100) -> np.ndarray:
-    """v with the mean of every group of each grouping taken out (alternating projections:
-    the residual of a regression on all the groupings' indicators together)."""
-    out = np.asarray(v, dtype=float)
-    for _ in range(sweeps):
-        for g in groups:
-            out = out - pd.Series(out).groupby(g).transform("mean").to_numpy()
-    return out
-
-
 def mapped_distance_change(m, targets: pd.DataFrame, settings: ObservationSettings, client: str, patron: str,
-                           years: tuple[int, int] = (2021, 2023), fit_until: int = 2019,
-                           patron_years: bool = False) -> tuple[np.ndarray, float]:
+                           years: tuple[int, int] = (2021, 2023), fit_until: int = 2019) -> tuple[np.ndarray, float]:
     """The change `years[0]` -> `years[1]` of `client`'s UN ideal-point distance to `patron`
     that the observation model maps from the state of each replicate of the run `m` (kappa
     times the fall of its alignment share, read on 1 July), and kappa: the slope fitted to
     the ideal-point targets up to `fit_until` on the replicates' mean drivers, kept in
-    [0, slope_max], with a level per series (the observation model, docs/odd.md 7.22) or,
-    with `patron_years`, also a level per patron and year. That level takes out what every
-    client's distance to a patron shares in a year: the patron's own move, for the clients
-    on the same side of it (a client on the other side sees the move with the other sign)."""
+    [0, slope_max], with a level per series (the observation model, docs/odd.md 7.22). With
+    targets whose distances hold each patron still (`observation.patron_held`) the slope
+    rests on the clients' own moves only."""
     t = targets[(targets["year"] <= fit_until) & (targets["kind"] == "ideal_point")].reset_index(drop=True)
     start, end = m.dates[0], m.dates[-1]
     rows = np.array([m.step_at(observation_date(y, start, end)) for y in t["year"]])
     z = drivers(m.attitude_record, m.alignment_record, rows, t, m.clients, m.patrons).mean(axis=0)
-    if patron_years:
-        groups = [t["series"].to_numpy(), (t["patron"] + ":" + t["year"].astype(str)).to_numpy()]
-        zc, yc = demeaned(z, groups), demeaned(t["value"].to_numpy(), groups)
-        kappa = float(np.clip(zc @ yc / (zc @ zc), 0.0, settings.slope_max))
-    else:
-        kappa = float(fit_links(z[None, :], t, np.ones(len(t), bool), settings).slope[0, 0])
+    kappa = float(fit_links(z[None, :], t, np.ones(len(t), bool), settings).slope[0, 0])
     c, p = m.clients.index(client), m.patrons.index(patron)
     first, last = (m.alignment_record[m.step_at(dt.date(y, 7, 1)), :, c, p] for y in years)
     return kappa * (first - last), kappa  # sign -1: the less aligned, the farther

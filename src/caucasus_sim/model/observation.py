@@ -129,6 +129,21 @@ def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, 
             "patron": float(-side * (p1 - p0))}
 
 
+def patron_held(targets: pd.DataFrame, points: pd.DataFrame, until: int) -> pd.DataFrame:
+    """The targets with each ideal-point distance recomputed with the patron held still at
+    its mean position over the years up to `until`: |x_client(t) - mean x_patron|. What is
+    left of a distance's changes is then the client's own moves, on whichever side of the
+    patron it sits (USA stands for WEST)."""
+    x = points.set_index(["country", "year"])["ideal_point"]
+    country = {"WEST": "USA"}
+    out = targets.copy()
+    for i in np.flatnonzero(out["kind"].to_numpy() == "ideal_point"):
+        client, patron, year = out.at[i, "client"], country.get(out.at[i, "patron"], out.at[i, "patron"]), out.at[i, "year"]
+        held = np.mean([x[patron, y] for y in range(int(points["year"].min()), until + 1)])
+        out.at[i, "value"] = abs(x[client, int(year)] - held)
+    return out
+
+
 # ------------------------------------------------------------------------ the links
 
 
