@@ -27,9 +27,22 @@ from caucasus_sim.analysis.runs import posterior_draws
 from caucasus_sim.model.observation import read_targets
 
 
+def share(holds: np.ndarray, draws: int) -> str:
+    """The share of replicates where a pattern holds, with its standard error: binomial
+    without draws; over the draws' own shares with them (replicate r runs draw r // (R / draws))."""
+    if draws <= 1:
+        se = np.sqrt(holds.mean() * (1 - holds.mean()) / len(holds))
+    else:
+        per_draw = holds.reshape(draws, -1).mean(axis=1)
+        se = per_draw.std(ddof=1) / np.sqrt(draws)
+    return f"{holds.mean():.0%} (SE {se:.1%})"
+
+
 def measure(name: str, overrides: list[str]) -> None:
     cfg = load_config(["progress=off", "scenario.end=2025-08-31", *overrides])
-    m = CaucasusModel(cfg, path="status_quo", draws=posterior_draws(cfg)).run()
+    draws = posterior_draws(cfg)
+    m = CaucasusModel(cfg, path="status_quo", draws=draws).run()
+    d = len(draws) if draws else 1
     arm, a13, a20, a23 = armenia_falls(m)
     geo, g13, g24 = georgia_falls(m)
     aze = azerbaijan_rises(m)
@@ -38,9 +51,9 @@ def measure(name: str, overrides: list[str]) -> None:
     distance, kappa = armenia_mapped_distance(m, targets, settings)
     print(f"\n{name}:\n"
           f"  ARM attitude toward RUS 2013 {np.median(a13):.3f}, 2020 {np.median(a20):.3f}, end-2023 "
-          f"{np.median(a23):.3f}: falls >= 0.2, most of it after 2020, in {np.mean(arm):.0%}\n"
-          f"  GEO attitude toward RUS {np.median(g13):+.3f} -> {np.median(g24):+.3f} (end-2024), lower in {np.mean(geo):.0%}\n"
-          f"  AZE TUR-RUS balance 2020 -> 31 Jul 2025 {np.median(aze):+.3f}, up in {np.mean(aze > 0):.0%}\n"
+          f"{np.median(a23):.3f}: falls >= 0.2, most of it after 2020, in {share(arm, d)}\n"
+          f"  GEO attitude toward RUS {np.median(g13):+.3f} -> {np.median(g24):+.3f} (end-2024), lower in {share(geo, d)}\n"
+          f"  AZE TUR-RUS balance 2020 -> 31 Jul 2025 {np.median(aze):+.3f}, up in {share(aze > 0, d)}\n"
           f"  ARM-RUS UN distance mapped from the state, 2021 -> 2023: {np.median(distance):+.3f} (slope {kappa:.2f} "
           f"fitted to <= 2019), >= 0.167 in {np.mean(distance >= 0.5 / 3):.0%}")
 
