@@ -28,10 +28,10 @@ import numpy as np
 from caucasus_sim import CaucasusModel, load_config
 from caucasus_sim.analysis.matching import observation_settings, targets_file
 from caucasus_sim.analysis.validation import mapped_distance_change
-from caucasus_sim.model.observation import distance_change, ideal_points, patron_held, read_targets
+from caucasus_sim.model.observation import distance_change, ideal_points, patron_held, read_targets, un_country
 
 CLIENTS = ("ARM", "AZE", "GEO")
-PATRONS = {"RUS": "RUS", "WEST": "USA", "TUR": "TUR"}  # the model's patrons and the country standing for each
+PATRONS = {p: un_country(p) for p in ("RUS", "WEST", "TUR")}  # the model's patrons and the country standing for each
 
 
 def split(d: dict[str, float]) -> str:
@@ -40,8 +40,7 @@ def split(d: dict[str, float]) -> str:
             + ("" if adds else " (the two passed each other: the parts do not add up)"))
 
 
-def observed(first: int, last: int) -> None:
-    points = ideal_points()
+def observed(points, first: int, last: int) -> None:
     print(f"Observed ideal-point distances, {first} -> {last}: the change and each side's own move")
     for client in CLIENTS:
         for patron, country in PATRONS.items():
@@ -59,37 +58,35 @@ def observed(first: int, last: int) -> None:
               f"{change.median():+.3f}, farther for {np.mean(change > 0):.0%}")
 
 
-def noise(first: int, last: int) -> None:
-    points = ideal_points()
+def noise(points, first: int, last: int) -> None:
     x = points[points["year"].between(first, last)].pivot(index="year", columns="country", values="ideal_point")
     sd = x[[*CLIENTS, *PATRONS.values()]].diff().std()
     print(f"\nA country's own point, sd of its yearly change {first}-{last}: "
           + ", ".join(f"{k} {v:.2f}" for k, v in sd.items()))
 
 
-def in_window(targets, fit_until: int) -> None:
+def in_window(targets, held, fit_until: int) -> None:
     """How much of the distances' changes within their series, over the fit window, is the
     patrons' own moves: their variance about each series' mean, with and without them."""
     ip = targets["kind"] == "ideal_point"
     t = targets[ip & (targets["year"] <= fit_until)]
-    held = patron_held(targets, ideal_points(), fit_until)[ip & (targets["year"] <= fit_until)]
+    held = held[ip & (targets["year"] <= fit_until)]
     within = [float((v - v.groupby(t["series"]).transform("mean")).var()) for v in (t["value"], held["value"])]
     print(f"\nIdeal-point targets up to {fit_until} ({len(t)}): variance of the distances about their series' means "
           f"{within[0]:.4f}; with each patron held still {within[1]:.4f}")
 
 
-def mapped(m, targets) -> None:
+def mapped(m, targets, held: dict) -> None:
     settings = observation_settings(load_config(["experiment=calibration", "model=v3"]))
-    print(f"\nModel v3 at its defaults ({m.alignment_record.shape[1]} replicates, status quo): the change 2021 -> 2023 the "
-          "observation model maps from the state (median over replicates)")
+    print(f"\nModel v3 at its defaults ({m.alignment_record.shape[1]} replicates, status quo): the change "
+          "2021 -> 2023 the observation model maps from the state (median over replicates)")
     for client in CLIENTS:
         c = m.clients.index(client)
         share = [np.median(m.alignment_record[m.step_at(dt.date(y, 7, 1)), :, c, m.patrons.index("RUS")])
                  for y in (2021, 2023)]
         parts = []
         for fit_until in (2019, 2021):
-            held = patron_held(targets, ideal_points(), fit_until)
-            for label, fitted in (("distances", targets), ("each patron held still", held)):
+            for label, fitted in (("distances", targets), ("each patron held still", held[fit_until])):
                 change, kappa = mapped_distance_change(m, fitted, settings, client, "RUS", fit_until=fit_until)
                 parts.append(f"fit to <= {fit_until}, {label}: slope {kappa:.2f}, change {np.median(change):+.3f}")
         print(f"  {client}-RUS (share with Russia {share[0]:.2f} -> {share[1]:.2f}):\n    " + "\n    ".join(parts))
@@ -99,16 +96,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replicates", type=int, default=300)
     a = ap.parse_args()
-    observed(2021, 2023)
-    observed(2020, 2021)
-    observed(2016, 2017)  # the year of the calibration's one outlier, Azerbaijan-Russia 2017 (docs/odd.md 7.22)
-    noise(2013, 2021)
+    points = ideal_points()
+    observed(points, 2021, 2023)
+    observed(points, 2020, 2021)
+    observed(points, 2016, 2017)  # the year of the calibration's one outlier, Azerbaijan-Russia 2017 (docs/odd.md 7.22)
+    noise(points, 2013, 2021)
     cfg = load_config(["model=v3", f"replicates={a.replicates}", "progress=off", "scenario.end=2025-08-31"])
     m = CaucasusModel(cfg, path="status_quo").run()
     targets = read_targets(targets_file(""), m.clients, m.patrons)
-    for fit_until in (2019, 2021):
-        in_window(targets, fit_until)
-    mapped(m, targets)
+    held = {fit_until: patron_held(targets, points, fit_until) for fit_until in (2019, 2021)}  # each patron held still
+    for fit_until, h in held.items():
+        in_window(targets, h, fit_until)
+    mapped(m, targets, held)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 from caucasus_sim.config import ConfigError
 from caucasus_sim.model.observation import (Links, ObservationSettings, distance_change, expit, fit_links,
                                             ideal_points, implausibility, observation_variance, patron_held,
-                                            read_targets)
+                                            read_targets, un_country)
 
 CLIENTS, PATRONS = ["AZE", "ARM", "GEO"], ["RUS", "TUR", "WEST"]
 
@@ -130,10 +130,10 @@ def test_the_shipped_ideal_points_are_the_targets_distances_and_cover_every_memb
     t = read_targets(Path(str(resources.files("caucasus_sim") / "data" / "calibration" / "targets.csv")),
                      CLIENTS, PATRONS)
     ip = t[t["kind"] == "ideal_point"]
-    country = {"RUS": "RUS", "TUR": "TUR", "WEST": "USA"}
+    x = points.set_index(["country", "year"])["ideal_point"]
     for row in ip.itertuples():
-        d = distance_change(points, row.client, country[row.patron], 2013, int(row.year))
-        x = points.set_index(["country", "year"])["ideal_point"]
-        assert abs(x[row.client, 2013] - x[country[row.patron], 2013]) + d["change"] == pytest.approx(row.value, abs=2e-4)
+        patron = un_country(row.patron)
+        d = distance_change(points, row.client, patron, 2013, int(row.year))
+        assert abs(x[row.client, 2013] - x[patron, 2013]) + d["change"] == pytest.approx(row.value, abs=2e-4)
     assert ip["year"].max() == 2021 and set(points["year"]) == set(range(2013, 2024))
     assert (points["year"] == 2023).sum() > 190 and points["citation"].str.startswith("https://").all()

@@ -120,7 +120,7 @@ def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, 
                     measure: str = "ideal_point") -> dict[str, float]:
     """The change `first` -> `last` of the ideal-point distance |x_client - x_patron| and
     what each side's own move makes of it: `client` + `patron` = `change` while the two stay
-    on the same sides of each other. Countries are ISO3 codes (USA stands for WEST); the
+    on the same sides of each other. Countries are ISO3 codes (`un_country`); the
     measure is `ideal_point` (all votes, as the targets) or `ideal_point_fp` (final passage)."""
     x = points.set_index(["country", "year"])[measure]
     c0, c1, p0, p1 = x[client, first], x[client, last], x[patron, first], x[patron, last]
@@ -129,18 +129,23 @@ def distance_change(points: pd.DataFrame, client: str, patron: str, first: int, 
             "patron": float(-side * (p1 - p0))}
 
 
+def un_country(patron: str) -> str:
+    """The UN member whose ideal point stands for a patron: the USA for WEST, else itself."""
+    return "USA" if patron == "WEST" else patron
+
+
 def patron_held(targets: pd.DataFrame, points: pd.DataFrame, until: int) -> pd.DataFrame:
     """The targets with each ideal-point distance recomputed with the patron held still at
     its mean position over the years up to `until`: |x_client(t) - mean x_patron|. What is
     left of a distance's changes is then the client's own moves, on whichever side of the
-    patron it sits (USA stands for WEST)."""
+    patron it sits."""
     x = points.set_index(["country", "year"])["ideal_point"]
-    country = {"WEST": "USA"}
+    years = range(int(points["year"].min()), until + 1)
     out = targets.copy()
-    for i in np.flatnonzero(out["kind"].to_numpy() == "ideal_point"):
-        client, patron, year = out.at[i, "client"], country.get(out.at[i, "patron"], out.at[i, "patron"]), out.at[i, "year"]
-        held = np.mean([x[patron, y] for y in range(int(points["year"].min()), until + 1)])
-        out.at[i, "value"] = abs(x[client, int(year)] - held)
+    ip = np.flatnonzero(out["kind"].to_numpy() == "ideal_point")
+    held = {p: np.mean([x[un_country(p), y] for y in years]) for p in out["patron"].iloc[ip].unique()}
+    for i in ip:
+        out.at[i, "value"] = abs(x[out.at[i, "client"], int(out.at[i, "year"])] - held[out.at[i, "patron"]])
     return out
 
 
