@@ -91,6 +91,9 @@ BAD_TIMELINE = {
 HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation\n"
 
 
+CALIBRATION = ("experiment=calibration", "calibration.abc.enabled=false")  # a calibration without its ABC stage
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -106,26 +109,21 @@ HEADER = "date,date_precision,source,target,cameo,goldstein,description,citation
         (["progress=sometimes"], "sometimes"),
         (["+hydra.callbacks.evil._target_=os.system"], "os.system"),
         (["--experimental-rerun", "x.pickle"], "--experimental-rerun"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.fit_until=2000"],
-         "no target is dated 2000"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.params.1.high=0.01"],
-         "low 0.02 >= high 0.01"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.implausibility=median"],
+        ([*CALIBRATION, "calibration.fit_until=2000"], "no target is dated 2000"),
+        ([*CALIBRATION, "calibration.params.1.high=0.01"], "low 0.02 >= high 0.01"),
+        ([*CALIBRATION, "calibration.implausibility=median"],
          "calibration.implausibility: unknown measure 'median'; expected one of max, second, third"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.structures=[v2,v4]"],
+        ([*CALIBRATION, "calibration.structures=[v2,v4]"],
          "calibration.structures: unknown structure 'v4'; expected some of v2, v1, v3"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.structures=[v1,v3]"],
-         "list v2 (stage 2 fits it)"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.structures=[v2,v3,v3]"],
-         "calibration.structures: 'v3' is listed twice"),
-        (["experiment=calibration", "calibration.abc.enabled=false",
-          "calibration.v3_params.0.key=params.credibility.appeal_window_days"],
+        ([*CALIBRATION, "calibration.structures=[v1,v3]"], "list v2 (stage 2 fits it)"),
+        ([*CALIBRATION, "calibration.structures=[v2,v3,v3]"], "calibration.structures: 'v3' is listed twice"),
+        ([*CALIBRATION, "calibration.v3_params.0.key=params.credibility.appeal_window_days"],
          "calibration.v3_params[0]: 'params.credibility.appeal_window_days' cannot vary inside one batch"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.v3_params.0.key=params.no_such"],
+        ([*CALIBRATION, "calibration.v3_params.0.key=params.no_such"],
          "calibration.v3_params[0]: unknown key 'params.no_such'"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "calibration.v3_params.2.high=0.0"],
+        ([*CALIBRATION, "calibration.v3_params.2.high=0.0"],
          "calibration.v3_params[2]: prior of params.credibility.support_gain has low 0.0 >= high 0.0"),
-        (["experiment=calibration", "calibration.abc.enabled=false", "model=v1"],
+        ([*CALIBRATION, "model=v1"],
          "model_version: v1; the calibration fits Model v2 or v3 from 2013 (model=v2 or model=v3)"),
         (["posterior=/no/such/calibration"], "not a finished calibration folder"),
         (["model=v3", "actors.adversaries=[[ARM,AZX]]"], "'AZX'"),

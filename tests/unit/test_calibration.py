@@ -22,6 +22,16 @@ TINY = ["experiment=calibration", "progress=off", "replicates=3", "calibration.d
         "calibration.fit_until=2014", "calibration.holdout_until=2015"]  # to 2015: 156 weekly steps, not 520
 
 
+def refusal(*overrides: str) -> str:
+    """The message with which the calibration refuses TINY with the overrides, checked to be
+    one line."""
+    with pytest.raises(ConfigError) as err:
+        matching.check_calibration(compose(*TINY, *overrides))
+    said = str(err.value)
+    assert "\n" not in said
+    return said
+
+
 def small_design(*overrides: str):
     """A small v2 design: the plan, its points and drivers (points, replicates, targets)."""
     cfg = compose(*overrides)
@@ -190,9 +200,7 @@ def test_uncertainty_split_known_answer():
     (["calibration.params.3.low=-0.1"], "params.anchor_drift_per_year: -0.1 is out of range"),
 ])
 def test_bad_calibration_settings_are_refused_in_one_line(overrides, needle):
-    with pytest.raises(ConfigError) as err:
-        matching.check_calibration(compose(*TINY, *overrides))
-    assert needle in str(err.value) and "\n" not in str(err.value)
+    assert needle in refusal(*overrides)
 
 
 def test_a_folder_that_is_not_a_calibration_is_refused_as_a_posterior(tmp_path):
