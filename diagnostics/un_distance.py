@@ -5,7 +5,9 @@ Russia that the observation model maps from the state (docs/odd.md, 7.22) to rea
 of the observed +0.5. A distance |x_client - x_patron| moves when either side moves. This
 script splits each observed change into the client's own move and the patron's own move
 (Bailey-Strezhnev-Voeten ideal points, package data calibration/unga_ideal_points.csv),
-compares the clients with every UN member, and shows what the model maps from its state:
+compares the clients with every UN member, shows the same split for 2014 (the window's one
+earlier war of Russia's, Crimea, and its first sanctions: would a patron's war elsewhere
+predict its own move?), and shows what the model maps from its state:
 
 - with the observation model's link (a level per series, the slope fitted to the
   ideal-point targets up to 2019, or up to 2021);
@@ -100,6 +102,7 @@ def main() -> None:
     observed(points, 2021, 2023)
     observed(points, 2020, 2021)
     observed(points, 2016, 2017)  # the year of the calibration's one outlier, Azerbaijan-Russia 2017 (docs/odd.md 7.22)
+    observed(points, 2013, 2014)  # Russia's earlier war in the window: Crimea annexed, first sanctions (March 2014)
     noise(points, 2013, 2021)
     cfg = load_config(["model=v3", f"replicates={a.replicates}", "progress=off", "scenario.end=2025-08-31"])
     m = CaucasusModel(cfg, path="status_quo").run()

@@ -123,6 +123,7 @@ def test_armenias_mapped_un_distance_to_russia_grows_but_short_of_a_third_of_the
     reach -- a rise in every replicate, carried by credibility -- and fails if the gap closes
     without the documentation saying so (then the goal holds: assert it)."""
     observed = distance_change(ideal_points(), "ARM", "RUS", 2021, 2023)  # the package's validation table
+    crimea = distance_change(ideal_points(), "ARM", "RUS", 2013, 2014)  # Russia's earlier war in the window
     change, kappa = mapped_change(runs["v3"])
     without, _ = mapped_change(runs["credibility"])
     late, late_kappa = mapped_change(runs["v3"], fit_until=2021)  # the latest data before the change
@@ -131,13 +132,15 @@ def test_armenias_mapped_un_distance_to_russia_grows_but_short_of_a_third_of_the
     goal = OBSERVED_DISTANCE_CHANGE / 3
     third = np.mean(change >= goal)
     report(capsys, f"ARM-RUS UN distance observed 2021 -> 2023: {observed['change']:+.3f} = Armenia's own move "
-                   f"{observed['client']:+.3f} + Russia's {observed['patron']:+.3f}")
+                   f"{observed['client']:+.3f} + Russia's {observed['patron']:+.3f}; 2013 -> 2014 (Crimea) "
+                   f"{crimea['change']:+.3f} = {crimea['client']:+.3f} + {crimea['patron']:+.3f}")
     report(capsys, f"mapped from the state: {np.median(change):+.3f} (median, slope {kappa:.2f} fitted to <= 2019), "
                    f">= {goal:.3f} in {third:.0%}; without credibility {np.median(without):+.3f}; slope fitted to "
                    f"<= 2021 {late_kappa:.2f}: {np.median(late):+.3f}, >= {goal:.3f} in {np.mean(late >= goal):.0%}; "
                    f"each patron held still: slope {own_kappa:.2f}, {np.median(own):+.3f} (fitted to <= 2021: "
                    f"{own_late_kappa:.2f}, {np.median(own_late):+.3f})")
     assert observed["patron"] >= 0.9 * observed["change"] and observed["client"] < goal  # Russia moved, not Armenia
+    assert crimea["patron"] < 0  # in its 2014 war Russia moved toward Armenia: no in-window analogue of 2022's move
     assert np.mean(change > 0) >= 0.8 and np.all(change > without)
     assert own_kappa < kappa and own_late_kappa < late_kappa  # part of the link's slope is the patrons' moves
     assert third < 0.8, "the distance pattern now holds: make it a requirement and update docs/odd.md, section 1"
