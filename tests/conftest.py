@@ -20,9 +20,21 @@ sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `elfi` need ELFI, which caps matplotlib below 3.9: the suite's environment
+    """The longest file runs first (tests/e2e/test_elfi_env.py: it installs an environment
+    and runs the elfi tests there, two minutes on CI's two cores), then the files with a test
+    marked `slow`, then the others, each group with its larger files first (xdist's own order,
+    which `--no-loadscope-reorder` in addopts hands to this hook): xdist gives each core one
+    file at a time, so a long file started last would leave the other core idle at the end.
+
+    Tests marked `elfi` need ELFI, which caps matplotlib below 3.9: the suite's environment
     does not have it (its figures are drawn with the matplotlib users get), and
     tests/e2e/test_elfi_env.py runs these tests in an environment of their own that has it."""
+    per_file: dict[str, list] = {}
+    for item in items:
+        per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    files = sorted(per_file.items(), key=lambda kv: (kv[0] != "tests/e2e/test_elfi_env.py",
+                                                      not any("slow" in i.keywords for i in kv[1]), -len(kv[1])))
+    items[:] = [item for _, f in files for item in f]
     if importlib.util.find_spec("elfi") is not None:
         return
     skip = pytest.mark.skip(reason="needs ELFI: run with it by tests/e2e/test_elfi_env.py")
