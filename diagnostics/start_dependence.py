@@ -13,8 +13,11 @@ axis, on four variants:
   history strategies; no cooperative reactions; no outside option);
 - "v1" (`model=v1`, Azerbaijan only: v1's axis is TUR-RUS for every client).
 
-It prints the R² of the step-0 balance on the end-2028 balance, and the standardised
-coefficients of every input in a linear regression of the end balance on the inputs.
+It prints the R² of the step-0 balance on the end-2028 balance; the end balance split into
+the step-0 balance and the change from it (the spread of each and their correlation: a change
+that is the same at every point, however large, leaves the R² where the start put it); and
+the standardised coefficients of every input in a linear regression of the end balance on
+the inputs.
 
 Inputs (uniform over the ranges below, the same design in every variant): the client's
 susceptibility; its target attitudes (v1: anchors) toward Russia and toward the other
@@ -189,6 +192,9 @@ def main() -> None:
             print(f"\n{client} ({axis}), {name}: R² of the step-0 balance = {r_squared(start, end):.2f} "
                   f"({len(end)} points, {bad} infeasible, {time.perf_counter() - t0:.0f} s); end balance "
                   f"{end.min():+.3f} .. {end.max():+.3f}, step 0 {start.min():+.3f} .. {start.max():+.3f}")
+            change = end - start
+            print(f"  end = step 0 + change: sd of step 0 {start.std():.3f}, sd of the change {change.std():.3f} "
+                  f"(mean {change.mean():+.3f}), correlation of the two {np.corrcoef(start, change)[0, 1]:+.2f}")
             top = sorted(zip(keys, beta), key=lambda kv: -abs(kv[1]))
             print("  standardised coefficients: " + ", ".join(f"{short(k)} {v:+.2f}" for k, v in top))
 

@@ -29,3 +29,4 @@ def test_start_dependence_runs_one_client_and_variant_with_an_override():
     assert re.findall(r"^(\w+) \([\w-]+\), ([\w ]+): R² of the step-0 balance = [\d.]+ \(8 points", out, re.M) == \
         [("GEO", "v3")]
     assert "credibility.unanswered_drop" in out  # v3's own inputs are in the design
+    assert re.search(r"end = step 0 \+ change: sd of step 0 \d\.\d{3}, sd of the change \d\.\d{3} \(mean [+-]", out)
