@@ -37,7 +37,7 @@ from omegaconf import open_dict
 from ..config import ConfigError, validate
 from ..model import CaucasusModel, check_points
 from ..model.events import path_events
-from ..model.observation import Links, drivers, fit_links, links_with_slopes, observation_variance, slope_sd
+from ..model.observation import LinkFit, Links, drivers, observation_variance
 from ..model.streams import stream_id, uniforms
 from ..outputs import Bundle
 from ..outputs.preflight import BASE_MEMORY, REPORT_BYTES, Cost, model_bytes
@@ -250,7 +250,7 @@ def particle_links(Z: np.ndarray, t: pd.DataFrame, fit: np.ndarray, settings, pa
     the log density (up to a constant) with which each particle's slopes were proposed:
     particle i carries draw i * draws // particles, its slope of each kind drawn from the
     slope's sampling distribution given the fit window (normal about the draw's fitted slope
-    with its cluster-robust sd, `slope_sd`, truncated to 0-slope_max: a flat prior there) with a uniform of the
+    with its cluster-robust sd, `LinkFit.slope_sd`, truncated to 0-slope_max: a flat prior there) with a uniform of the
     particle's own key (the "link:<kind>" stream at step 0), and its levels refitted to that
     slope. The slope is fitted, not known: its error grows with the change of the drivers
     after the origin, and a profiled slope leaves it out of the intervals. The proposal is
@@ -264,8 +264,9 @@ def particle_links(Z: np.ndarray, t: pd.DataFrame, fit: np.ndarray, settings, pa
     particles was 2 to 9."""
     from scipy.special import ndtr, ndtri  # scipy is SALib's dependency; imported where used, as SALib
 
-    profiled = fit_links(Z, t, fit, settings)
-    sd = slope_sd(Z, t, fit, settings, profiled)
+    window = LinkFit.of(t, fit, settings)
+    profiled = window.fitted(Z)
+    sd = window.slope_sd(Z, profiled)
     carried = _carried(particles, len(Z))
     keys = pf.Lineage.start(seed, particles, 1).keys[0]
     slope, log_q = profiled.slope[carried].copy(), np.zeros(particles)
@@ -281,7 +282,7 @@ def particle_links(Z: np.ndarray, t: pd.DataFrame, fit: np.ndarray, settings, pa
                 normal = np.exp(-0.5 * x * x) / (np.sqrt(2 * np.pi) * s * (hi - lo))
                 log_q += np.where(s > 0, np.log(0.5 * normal + 0.5 / top), 0.0)
     slope = np.clip(slope, 0.0, settings.slope_max)
-    return profiled, links_with_slopes(Z[carried], t, fit, settings, slope), log_q
+    return profiled, window.links(Z[carried], slope), log_q
 
 
 def _walk(plan: ForecastPlan, predicted: np.ndarray, observed: np.ndarray, fit: np.ndarray, series: np.ndarray,

@@ -190,9 +190,10 @@ class Links:
 
 
 @dataclass(frozen=True)
-class _LinkFit:
+class LinkFit:
     """What the links are fitted from: the observations in link units, their weights (0
-    outside the fit window), each target's series indicator and each series' total weight."""
+    outside the fit window), each target's series indicator and each series' total weight.
+    Built once per fit window (`LinkFit.of`); its methods fit the links for any drivers."""
 
     survey: np.ndarray
     y_link: np.ndarray
@@ -200,9 +201,10 @@ class _LinkFit:
     S: np.ndarray  # (targets, series) indicator
     w_s: np.ndarray  # (series,) total weight (1 for a series with none)
     has: np.ndarray  # (series,) any weight
+    slope_max: float
 
     @classmethod
-    def of(cls, targets: pd.DataFrame, fit: np.ndarray, settings: ObservationSettings) -> _LinkFit:
+    def of(cls, targets: pd.DataFrame, fit: np.ndarray, settings: ObservationSettings) -> LinkFit:
         survey = targets["kind"].to_numpy() == "survey"
         y = targets["value"].to_numpy()
         var = observation_variance(targets, settings) + discrepancy_variance(targets, settings)
@@ -213,7 +215,7 @@ class _LinkFit:
         S = np.zeros((len(targets), series.max() + 1))
         S[np.arange(len(targets)), series] = 1.0
         w_s = w @ S
-        return cls(survey, y_link, w, S, np.where(w_s > 0, w_s, 1.0), w_s > 0)
+        return cls(survey, y_link, w, S, np.where(w_s > 0, w_s, 1.0), w_s > 0, settings.slope_max)
 
     def series_mean(self, v: np.ndarray) -> np.ndarray:
         """The weighted mean of each series (over the fit window), broadcast back to its targets."""
@@ -223,59 +225,54 @@ class _LinkFit:
         return z_mean - self.series_mean(z_mean), self.y_link - self.series_mean(self.y_link[None, :])
 
     def links(self, z_mean: np.ndarray, slope: np.ndarray) -> Links:
-        """The levels that best carry `slope` x the drivers onto the fit window's observations."""
+        """The links with the given slopes (P, targets) and the levels that best carry them
+        onto the fit window's observations."""
         alpha = self.series_mean(self.y_link[None, :] - slope * z_mean) * (self.has @ self.S.T > 0)
         return Links(alpha=alpha, slope=slope, survey=self.survey)
+
+    def fitted(self, z_mean: np.ndarray) -> Links:
+        """Levels and slopes that best carry the mean drivers `z_mean` (P, targets) onto the
+        fit window's observations, weighted by the inverse of each observation's variance in
+        link units (observation plus discrepancy). A series with no observation in the fit
+        window keeps level 0; a slope with no change to fit is 0."""
+        zc, yc = self.centred(z_mean)
+        slope = np.zeros_like(z_mean)
+        for kind in (True, False):
+            sel = self.survey == kind
+            num = (self.w * zc * yc)[:, sel].sum(axis=1)
+            den = (self.w * zc * zc)[:, sel].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                b = np.where(den > 0, num / den, 0.0)
+            slope[:, sel] = np.clip(b, 0.0, self.slope_max)[:, None]
+        return self.links(z_mean, slope)
+
+    def slope_sd(self, z_mean: np.ndarray, links: Links) -> np.ndarray:
+        """The sampling sd of each fitted slope (P, targets, through its kind): the
+        cluster-robust (sandwich) variance with the series as clusters (Liang and Zeger 1986;
+        CR1's G / (G - 1) for G series), since a series' residuals about its level are
+        correlated (a discrepancy that wanders) and its waves are not independent information
+        on the slope. 0 for a kind with fewer than two series in the fit window."""
+        zc, yc = self.centred(z_mean)
+        score = self.w * zc * (yc - links.slope * zc)  # each target's share of the slope's estimating equation
+        out = np.zeros_like(z_mean)
+        for kind in (True, False):
+            sel = self.survey == kind
+            clusters = self.has & (self.S[sel].sum(axis=0) > 0)
+            g = int(clusters.sum())
+            den = (self.w * zc * zc)[:, sel].sum(axis=1)
+            if g < 2:
+                continue
+            meat = ((score[:, sel] @ self.S[sel]) ** 2).sum(axis=1) * g / (g - 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, sel] = np.where(den > 0, np.sqrt(meat) / den, 0.0)[:, None]
+        return out
 
 
 def fit_links(z_mean: np.ndarray, targets: pd.DataFrame, fit: np.ndarray,
               settings: ObservationSettings) -> Links:
-    """Levels and slopes that best carry the mean drivers `z_mean` (P, targets) onto the
-    observations of the fit window (`fit`, a bool per target), weighted by the inverse of
-    each observation's variance in link units (observation plus discrepancy). A series with
-    no observation in the fit window keeps level 0; a slope with no change to fit is 0."""
-    f = _LinkFit.of(targets, fit, settings)
-    zc, yc = f.centred(z_mean)
-    slope = np.zeros_like(z_mean)
-    for kind in (True, False):
-        sel = f.survey == kind
-        num = (f.w * zc * yc)[:, sel].sum(axis=1)
-        den = (f.w * zc * zc)[:, sel].sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            b = np.where(den > 0, num / den, 0.0)
-        slope[:, sel] = np.clip(b, 0.0, settings.slope_max)[:, None]
-    return f.links(z_mean, slope)
-
-
-def links_with_slopes(z_mean: np.ndarray, targets: pd.DataFrame, fit: np.ndarray, settings: ObservationSettings,
-                      slope: np.ndarray) -> Links:
-    """The links with the given slopes (P, targets) and the levels that best carry them onto
-    the fit window's observations (as `fit_links` fits them for its own slopes)."""
-    return _LinkFit.of(targets, fit, settings).links(z_mean, slope)
-
-
-def slope_sd(z_mean: np.ndarray, targets: pd.DataFrame, fit: np.ndarray, settings: ObservationSettings,
-             links: Links) -> np.ndarray:
-    """The sampling sd of each fitted slope (P, targets, through its kind): the cluster-robust
-    (sandwich) variance with the series as clusters (Liang and Zeger 1986; CR1's G / (G - 1)
-    for G series), since a series' residuals about its level are correlated (a discrepancy
-    that wanders) and its waves are not independent information on the slope. 0 for a kind
-    with fewer than two series in the fit window."""
-    f = _LinkFit.of(targets, fit, settings)
-    zc, yc = f.centred(z_mean)
-    score = f.w * zc * (yc - links.slope * zc)  # each target's share of the slope's estimating equation
-    out = np.zeros_like(z_mean)
-    for kind in (True, False):
-        sel = f.survey == kind
-        clusters = f.has & (f.S[sel].sum(axis=0) > 0)
-        g = int(clusters.sum())
-        den = (f.w * zc * zc)[:, sel].sum(axis=1)
-        if g < 2:
-            continue
-        meat = ((score[:, sel] @ f.S[sel]) ** 2).sum(axis=1) * g / (g - 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, sel] = np.where(den > 0, np.sqrt(meat) / den, 0.0)[:, None]
-    return out
+    """The links fitted to the observations of the fit window (`fit`, a bool per target):
+    `LinkFit.fitted`, for a caller that fits once."""
+    return LinkFit.of(targets, fit, settings).fitted(z_mean)
 
 
 def implausibility(observed: np.ndarray, sim_mean: np.ndarray, sim_var: np.ndarray,
