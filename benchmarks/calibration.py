@@ -31,6 +31,7 @@ together, so read the ratios.
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 import platform
@@ -136,7 +137,7 @@ def rates() -> bool:
     return measured[chosen][0] / measured[250][0] >= RATIO_TARGET
 
 
-def abc_stages() -> None:
+def abc_stages(elfi_batches: bool) -> None:
     one_at_a_time = ["calibration.abc.client=native", "calibration.abc.parallel_batches=1", "calibration.workers=1"]
     runs = {"before: ELFI's SMC and native client, 1 batch of 250 at a time, 1 process": (one_at_a_time, True),
             "ELFI's SMC with numpy's prior check, native client, 1 process": (one_at_a_time, False)}
@@ -144,7 +145,7 @@ def abc_stages() -> None:
         runs[f"engine client, {k} batches in flight ({k * 250:,} particles), 1 process"] = (
             ["calibration.abc.client=engine", f"calibration.abc.parallel_batches={k}", "calibration.workers=1"], False)
     runs["the default (engine client), every core"] = ([], False)
-    if "--elfi-batches" in sys.argv:  # ELFI's own batch raised instead (a different algorithm: docs/odd.md 7.22)
+    if elfi_batches:  # ELFI's own batch raised instead (a different algorithm: docs/odd.md 7.22)
         for size in (2500, 10000):
             runs[f"ELFI's SMC and native client, ELFI batches of {size:,}, 1 process"] = (
                 ["calibration.abc.client=native", f"calibration.abc.batch_size={size}",
@@ -206,18 +207,24 @@ def default_run() -> tuple[float, int, int]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    part = ap.add_mutually_exclusive_group()
+    part.add_argument("--rates", action="store_true", help="part 1 only")
+    part.add_argument("--abc", action="store_true", help="parts 1 and 2")
+    ap.add_argument("--elfi-batches", action="store_true", help="part 2 with ELFI's own batch at 2,500 and 10,000 too")
+    a = ap.parse_args()
     print(f"caucasus-sim calibration benchmark on {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
     print("simulations per second (2013 to the end of the hold-out window), each size in a fresh process:")
     fast = rates()
     print(f"target: the default engine batch at least {RATIO_TARGET:.0f}x batches of 250: {'PASS' if fast else 'FAIL'}")
-    if "--rates" in sys.argv:
+    if a.rates:
         return
     print("the default ABC stage (500 particles, 5 populations, whole prior box), each in a fresh process:")
-    abc_stages()
+    abc_stages(a.elfi_batches)
     print("the default design stage (2 x 1,000 points x 10 replicates, chunks of 100), each in a fresh process:")
     design_stages()
-    if "--abc" in sys.argv:
+    if a.abc:
         return
     print("the default calibration (experiment=calibration):")
     wall, together, largest = default_run()

@@ -18,6 +18,7 @@ that prints it.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import subprocess
@@ -86,5 +87,19 @@ def main(names: list[str]) -> None:
               f"{rows['alignment_paths']['wall']:.1f} s = {ratio:.2f}x -> {'PASS' if ratio <= V3_TIME_TARGET else 'FAIL'}")
 
 
+def parse_names() -> list[str]:
+    """The experiments named on the command line (each with further overrides after a space), or all of them."""
+    shipped = sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("names", nargs="*", metavar="EXPERIMENT",
+                    help="an experiment, with further overrides after a space ('alignment_paths model=v3'); "
+                         "default: all of them")
+    names = ap.parse_args().names
+    for name in names:
+        if not name.split() or name.split()[0] not in shipped:
+            ap.error(f"unknown experiment {name!r}; expected one of {', '.join(shipped)}")
+    return names or shipped
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:] or sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml")))
+    main(parse_names())

@@ -25,8 +25,8 @@ Run:  .venv/bin/python benchmarks/forecast.py                 (about a minute on
 
 from __future__ import annotations
 
+import argparse
 import resource
-import sys
 import time
 
 from caucasus_sim import load_config
@@ -79,10 +79,16 @@ def synthetic(n: int, overrides: list[str]) -> None:
 
 
 def main() -> None:
-    if "--synthetic" in sys.argv:
-        rest = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-        return synthetic(int(sys.argv[sys.argv.index("--synthetic") + 1]), rest)
-    origin = int(sys.argv[sys.argv.index("--origin") + 1]) if "--origin" in sys.argv else 2021
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--origin", type=int, default=2021, help="the origin to time (default 2021)")
+    ap.add_argument("--synthetic", type=int, metavar="N", help="the synthetic-truth check with N data sets instead")
+    ap.add_argument("overrides", nargs="*", help="with --synthetic: further overrides, after --")
+    a = ap.parse_args()
+    if a.overrides and a.synthetic is None:
+        ap.error(f"overrides ({' '.join(a.overrides)}) go with --synthetic N only")
+    if a.synthetic is not None:
+        return synthetic(a.synthetic, a.overrides)
+    origin = a.origin
     cfg = load_config(BASE)
     plan = forecast.prepare(cfg)
     t0 = time.perf_counter()

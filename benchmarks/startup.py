@@ -10,6 +10,7 @@ Nothing printed is hard-coded: every number is measured in the run that prints i
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,7 @@ def median_time(argv: list[str], n: int = 5) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     for name, argv in CASES.items():
         print(f"{name:<62} {median_time(argv):6.2f} s", flush=True)
 
