@@ -29,6 +29,8 @@ import argparse
 import resource
 import time
 
+import numpy as np
+
 from caucasus_sim import load_config
 from caucasus_sim.analysis import forecast
 from caucasus_sim.analysis.hindcast import later_targets
@@ -73,9 +75,12 @@ def synthetic(n: int, overrides: list[str]) -> None:
     table.to_csv(f"synthetic-{n}.csv", index=False)
     print(f"synthetic check, {n} data sets per origin, {cfg.forecast.particles} particles "
           f"{' '.join(overrides)}: {time.perf_counter() - t0:.0f} s")
+    def se(v: float) -> str:  # one data set has no standard error
+        return f" (SE {v:.3f})" if np.isfinite(v) else " (no SE: one data set)"
+
     for o, r in synthetic_summary(table).iterrows():
-        print(f"  origin {o}: {int(r['targets'])} targets per data set; 90% coverage {r['coverage_90']:.3f} "
-              f"(SE {r['se_90']:.3f}), 50% coverage {r['coverage_50']:.3f} (SE {r['se_50']:.3f})")
+        print(f"  origin {o}: {int(r['targets'])} targets per data set; 90% coverage {r['coverage_90']:.3f}"
+              f"{se(r['se_90'])}, 50% coverage {r['coverage_50']:.3f}{se(r['se_50'])}")
 
 
 def main() -> None:
