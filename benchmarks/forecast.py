@@ -8,9 +8,11 @@ once here). Printed per count: the wall time of the whole origin (fit, walk post
 assimilation, forecast), of its particle filter and forecast run alone, the simulations
 the filter ran (each particle once from 2013 to the end of the targets, plus once more up
 to each resampling for the rebuilt batches, counted as whole simulations: an upper bound
-on the work), simulations per second and the ratio to 500 particles, and the process's
-peak resident memory. Every number is measured in the run that prints it; on a machine
-shared with other work the rates move together, so read the ratios, and repeat.
+on the work), simulations per second and the ratio to 500 particles, the process's peak
+resident memory, and how many distinct particles the filter's resamplings leave of those it
+started with (each carries its own slopes, which are not jittered) and how many accepted
+draws they carry. Every number is measured in the run that prints it; on a machine shared
+with other work the rates move together, so read the ratios, and repeat.
 
 With --synthetic N, instead: the synthetic-truth check (7.30) with N data sets per origin
 (the default experiment's, with any further overrides given after --), its 90% and 50%
@@ -41,17 +43,19 @@ BASE = ["experiment=forecast", "progress=off"]
 SIZES = (500, 1000, 2000, 4000)
 
 
-def one_origin(plan, Z, origin: int, particles: int) -> tuple[float, float, int, int]:
-    """(wall s of the origin, wall s of its filter and forecast run, resamplings, peak RSS)
-    with `particles` particles (in a fresh process)."""
+def one_origin(plan, Z, origin: int, particles: int) -> tuple[float, float, int, int, int, int]:
+    """(wall s of the origin, wall s of its filter and forecast run, resamplings, distinct
+    particle starts left at the end (each with its own slopes: they are not jittered), the
+    accepted draws among them, peak RSS) with `particles` particles (in a fresh process)."""
     f = load_config([*BASE, f"forecast.particles={particles}"]).forecast
-    assimilate, spent = forecast.pf.assimilate, []
+    assimilate, spent, starts = forecast.pf.assimilate, [], []
 
     def timed(*args, **kwargs):
         t = time.perf_counter()
         out = assimilate(*args, **kwargs)
         out.model.run()  # the forecast run (origin_forecast's next line then finds it done)
         spent.append(time.perf_counter() - t)
+        starts.append(np.unique(out.lineage.draw))
         return out
 
     forecast.pf.assimilate = timed  # a benchmark's probe, in its own process only
@@ -59,7 +63,9 @@ def one_origin(plan, Z, origin: int, particles: int) -> tuple[float, float, int,
     t0 = time.perf_counter()
     fc = forecast.origin_forecast(plan, Z, y, origin, later_targets(plan.targets, origin), f, 20250627)
     wall = time.perf_counter() - t0
-    return wall, spent[0], fc.resamplings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    draws = np.unique(forecast._carried(particles, fc.accepted)[starts[0]])  # the accepted draw each start carries
+    return (wall, spent[0], fc.resamplings, len(starts[0]), len(draws),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
 def synthetic(n: int, overrides: list[str]) -> None:
@@ -101,15 +107,15 @@ def main() -> None:
     print(f"design drivers ({len(plan.design)} points x {cfg.replicates} replicates): "
           f"{time.perf_counter() - t0:.1f} s; origin {origin}")
     print(f"{'particles':>9} {'origin s':>9} {'filter s':>9} {'resamplings':>11} {'simulations':>11} "
-          f"{'simulations/s':>13} {'x 500':>6} {'peak RSS':>9}")
+          f"{'simulations/s':>13} {'x 500':>6} {'peak RSS':>9} {'distinct starts (draws) at the end':>35}")
     first = None
     for n in SIZES:
-        wall, filt, resamplings, peak = in_child(one_origin, plan, Z, origin, n)
+        wall, filt, resamplings, distinct, draws, peak = in_child(one_origin, plan, Z, origin, n)
         sims = n * (1 + resamplings)
         rate = sims / filt
         first = first or rate
         print(f"{n:9,} {wall:9.1f} {filt:9.1f} {resamplings:11d} {sims:11,} {rate:13.1f} {rate / first:5.2f}x "
-              f"{peak / 1e9:7.2f} GB")
+              f"{peak / 1e9:7.2f} GB {distinct:>24,} ({draws})")
 
 
 if __name__ == "__main__":
