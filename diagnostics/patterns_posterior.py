@@ -22,7 +22,8 @@ import numpy as np
 
 from caucasus_sim import CaucasusModel, load_config
 from caucasus_sim.analysis.matching import observation_settings, targets_file
-from caucasus_sim.analysis.patterns import armenia_falls, armenia_mapped_distance, azerbaijan_rises, georgia_falls
+from caucasus_sim.analysis.patterns import (DISTANCE_GOAL, armenia_falls, armenia_mapped_distance, azerbaijan_rises,
+                                            georgia_falls)
 from caucasus_sim.analysis.runs import posterior_draws
 from caucasus_sim.model.observation import read_targets
 
@@ -52,10 +53,11 @@ def measure(name: str, overrides: list[str]) -> None:
     print(f"\n{name}:\n"
           f"  ARM attitude toward RUS 2013 {np.median(a13):.3f}, 2020 {np.median(a20):.3f}, end-2023 "
           f"{np.median(a23):.3f}: falls >= 0.2, most of it after 2020, in {share(arm, d)}\n"
-          f"  GEO attitude toward RUS {np.median(g13):+.3f} -> {np.median(g24):+.3f} (end-2024), lower in {share(geo, d)}\n"
+          f"  GEO attitude toward RUS {np.median(g13):+.3f} -> {np.median(g24):+.3f} (end-2024), "
+          f"lower in {share(geo, d)}\n"
           f"  AZE TUR-RUS balance 2020 -> 31 Jul 2025 {np.median(aze):+.3f}, up in {share(aze > 0, d)}\n"
           f"  ARM-RUS UN distance mapped from the state, 2021 -> 2023: {np.median(distance):+.3f} (slope {kappa:.2f} "
-          f"fitted to <= 2019), >= 0.167 in {np.mean(distance >= 0.5 / 3):.0%}")
+          f"fitted to <= 2019), >= {DISTANCE_GOAL:.3f} in {np.mean(distance >= DISTANCE_GOAL):.0%}")
 
 
 def main() -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from caucasus_sim.analysis.matching import targets_file
 from caucasus_sim.config import ConfigError
 from caucasus_sim.model.observation import (Links, ObservationSettings, distance_change, expit, fit_links,
                                             ideal_points, implausibility, observation_variance, patron_held,
@@ -127,8 +125,7 @@ def test_the_shipped_ideal_points_are_the_targets_distances_and_cover_every_memb
     """The validation table agrees with the targets it extends (2013-2021 distances), and no
     target lies after 2021: the calibration and the forecasts never see 2022-2023."""
     points = ideal_points()
-    t = read_targets(Path(str(resources.files("caucasus_sim") / "data" / "calibration" / "targets.csv")),
-                     CLIENTS, PATRONS)
+    t = read_targets(targets_file(""), CLIENTS, PATRONS)
     ip = t[t["kind"] == "ideal_point"]
     x = points.set_index(["country", "year"])["ideal_point"]
     for row in ip.itertuples():

@@ -13,8 +13,11 @@ import pandas as pd
 from ..model.observation import ObservationSettings
 from .validation import mapped_distance_change
 
-START, Y2020, END_2023, END_2024 = dt.date(2013, 1, 6), dt.date(2020, 1, 1), dt.date(2023, 12, 31), dt.date(2024, 12, 31)
+START, Y2020 = dt.date(2013, 1, 6), dt.date(2020, 1, 1)
+END_2023, END_2024 = dt.date(2023, 12, 31), dt.date(2024, 12, 31)
 AZE_FROM, AZE_TO = dt.date(2020, 1, 1), dt.date(2025, 7, 31)
+OBSERVED_DISTANCE_CHANGE = 0.5  # ARM-RUS UN ideal-point distance, 2021 -> 2023 (Bailey, Strezhnev and Voeten)
+DISTANCE_GOAL = OBSERVED_DISTANCE_CHANGE / 3  # the goal for the change mapped from the state
 
 
 def attitude(m, client: str, date: dt.date, patron: str = "RUS") -> np.ndarray:
