@@ -121,8 +121,9 @@ def test_armenias_mapped_un_distance_to_russia_grows_but_short_of_a_third_of_the
     the slope is smaller, and much smaller fitted to 2021. This test holds what v3 does
     reach -- a rise in every replicate, carried by credibility -- and fails if the gap closes
     without the documentation saying so (then the goal holds: assert it)."""
-    observed = distance_change(ideal_points(), "ARM", "RUS", 2021, 2023)  # the package's validation table
-    crimea = distance_change(ideal_points(), "ARM", "RUS", 2013, 2014)  # Russia's earlier war in the window
+    points = ideal_points()  # the package's validation table
+    observed = distance_change(points, "ARM", "RUS", 2021, 2023)
+    crimea = distance_change(points, "ARM", "RUS", 2013, 2014)  # Russia's earlier war in the window
     change, kappa = mapped_change(runs["v3"])
     without, _ = mapped_change(runs["credibility"])
     late, late_kappa = mapped_change(runs["v3"], fit_until=2021)  # the latest data before the change
