@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = sorted(str(p.relative_to(ROOT)) for folder in ("benchmarks", "diagnostics") for p in (ROOT / folder).glob("*.py"))
+SCRIPTS = sorted(str(p.relative_to(ROOT)) for folder in ("benchmarks", "diagnostics")
+                 for p in (ROOT / folder).glob("*.py"))
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

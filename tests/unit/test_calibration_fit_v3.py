@@ -118,7 +118,8 @@ def test_the_fitted_structure_comes_from_the_model_and_v1_is_refused_in_one_line
 def test_the_patterns_diagnostic_measures_the_defaults_and_the_draws_of_a_v3_posterior(fitted_v3):
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, str(root / "diagnostics" / "patterns_posterior.py"), str(fitted_v3.folder),
-                          "--replicates", "4", "--draws", "2"], capture_output=True, text=True, check=True, cwd=root).stdout
+                          "--replicates", "4", "--draws", "2"],
+                         capture_output=True, text=True, check=True, cwd=root).stdout
     assert "v3 at its defaults:" in out and f"v3 on 2 draws of the posterior in {fitted_v3.folder}:" in out
     assert len(re.findall(r"falls >= 0\.2, most of it after 2020, in \d+%", out)) == 2
     assert len(re.findall(r"UN distance mapped from the state, 2021 -> 2023: [+-]\d\.\d{3} \(slope", out)) == 2
