@@ -1,5 +1,5 @@
 """Benchmark: simulations per second of the forecast's assimilation at 500, 1,000, 2,000
-and 4,000 particles (docs/odd.md, 7.30).
+and 4,000 particles, or the counts given with --particles (docs/odd.md, 7.30).
 
 One origin of the default forecast (`experiment=forecast`; by default 2021, the longest
 window: the most observation dates and resamplings) is fitted, assimilated and forecast
@@ -8,7 +8,7 @@ once here). Printed per count: the wall time of the whole origin (fit, walk post
 assimilation, forecast), of its particle filter and forecast run alone, the simulations
 the filter ran (each particle once from 2013 to the end of the targets, plus once more up
 to each resampling for the rebuilt batches, counted as whole simulations: an upper bound
-on the work), simulations per second and the ratio to 500 particles, the process's peak
+on the work), simulations per second and the ratio to the first count, the process's peak
 resident memory, and how many distinct particles the filter's resamplings leave of those it
 started with (each carries its own slopes, which are not jittered) and how many accepted
 draws they carry. Every number is measured in the run that prints it; on a machine shared
@@ -22,6 +22,7 @@ to synthetic-N.csv in the working folder.
 
 Run:  .venv/bin/python benchmarks/forecast.py                 (about a minute on 2 cores)
       .venv/bin/python benchmarks/forecast.py --origin 2015   (another origin)
+      .venv/bin/python benchmarks/forecast.py --particles 4000 16000   (other particle counts)
       .venv/bin/python benchmarks/forecast.py --synthetic 100 -- forecast.particles=500
 """
 
@@ -92,11 +93,17 @@ def synthetic(n: int, overrides: list[str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--origin", type=int, default=2021, help="the origin to time (default 2021)")
+    ap.add_argument("--particles", type=int, nargs="+", default=SIZES, metavar="N",
+                    help="the particle counts to time (default 500 1000 2000 4000)")
     ap.add_argument("--synthetic", type=int, metavar="N", help="the synthetic-truth check with N data sets instead")
     ap.add_argument("overrides", nargs="*", help="with --synthetic: further overrides, after --")
     a = ap.parse_args()
     if a.overrides and a.synthetic is None:
         ap.error(f"overrides ({' '.join(a.overrides)}) go with --synthetic N only")
+    if a.synthetic is not None and a.particles != SIZES:
+        ap.error("--particles times the filter; with --synthetic N give forecast.particles=N after --")
+    if min(a.particles) < 1:
+        ap.error(f"--particles {' '.join(map(str, a.particles))}: each count must be a positive integer")
     if a.synthetic is not None:
         return synthetic(a.synthetic, a.overrides)
     origin = a.origin
@@ -107,9 +114,9 @@ def main() -> None:
     print(f"design drivers ({len(plan.design)} points x {cfg.replicates} replicates): "
           f"{time.perf_counter() - t0:.1f} s; origin {origin}")
     print(f"{'particles':>9} {'origin s':>9} {'filter s':>9} {'resamplings':>11} {'simulations':>11} "
-          f"{'simulations/s':>13} {'x 500':>6} {'peak RSS':>9} {'distinct starts (draws) at the end':>35}")
+          f"{'simulations/s':>13} {'x ' + str(a.particles[0]):>6} {'peak RSS':>9} {'distinct starts (draws) at the end':>35}")
     first = None
-    for n in SIZES:
+    for n in a.particles:
         wall, filt, resamplings, distinct, draws, peak = in_child(one_origin, plan, Z, origin, n)
         sims = n * (1 + resamplings)
         rate = sims / filt

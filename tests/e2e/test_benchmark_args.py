@@ -33,7 +33,12 @@ def test_footprint_names_the_experiments_it_knows():
     assert "unknown experiment 'alignmnt_paths'; expected one of accommodation_sweep, alignment_paths" in proc.stderr
 
 
-def test_a_forecast_benchmark_override_without_the_synthetic_check_is_refused():
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "forecast.py"), "forecast.particles=5"],
+@pytest.mark.parametrize("args, message", [
+    (["forecast.particles=5"], "overrides (forecast.particles=5) go with --synthetic N only"),
+    (["--particles", "4000", "0"], "--particles 4000 0: each count must be a positive integer"),
+    (["--particles", "500", "--synthetic", "1"], "with --synthetic N give forecast.particles=N after --"),
+])
+def test_a_forecast_benchmark_argument_that_does_not_fit_is_refused(args, message):
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "forecast.py"), *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert proc.returncode == 2 and "overrides (forecast.particles=5) go with --synthetic N only" in proc.stderr
+    assert proc.returncode == 2 and proc.stdout == "" and message in proc.stderr, proc.stderr[-1500:]
