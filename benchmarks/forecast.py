@@ -93,17 +93,18 @@ def synthetic(n: int, overrides: list[str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--origin", type=int, default=2021, help="the origin to time (default 2021)")
-    ap.add_argument("--particles", type=int, nargs="+", default=SIZES, metavar="N",
+    ap.add_argument("--particles", type=int, nargs="+", metavar="N",
                     help="the particle counts to time (default 500 1000 2000 4000)")
     ap.add_argument("--synthetic", type=int, metavar="N", help="the synthetic-truth check with N data sets instead")
     ap.add_argument("overrides", nargs="*", help="with --synthetic: further overrides, after --")
     a = ap.parse_args()
     if a.overrides and a.synthetic is None:
         ap.error(f"overrides ({' '.join(a.overrides)}) go with --synthetic N only")
-    if a.synthetic is not None and a.particles != SIZES:
+    if a.synthetic is not None and a.particles:
         ap.error("--particles times the filter; with --synthetic N give forecast.particles=N after --")
-    if min(a.particles) < 1:
-        ap.error(f"--particles {' '.join(map(str, a.particles))}: each count must be a positive integer")
+    sizes = a.particles or SIZES
+    if min(sizes) < 1:
+        ap.error(f"--particles {' '.join(map(str, sizes))}: each count must be a positive integer")
     if a.synthetic is not None:
         return synthetic(a.synthetic, a.overrides)
     origin = a.origin
@@ -114,9 +115,10 @@ def main() -> None:
     print(f"design drivers ({len(plan.design)} points x {cfg.replicates} replicates): "
           f"{time.perf_counter() - t0:.1f} s; origin {origin}")
     print(f"{'particles':>9} {'origin s':>9} {'filter s':>9} {'resamplings':>11} {'simulations':>11} "
-          f"{'simulations/s':>13} {'x ' + str(a.particles[0]):>6} {'peak RSS':>9} {'distinct starts (draws) at the end':>35}")
+          f"{'simulations/s':>13} {'x ' + str(sizes[0]):>6} {'peak RSS':>9} "
+          f"{'distinct starts (draws) at the end':>35}")
     first = None
-    for n in a.particles:
+    for n in sizes:
         wall, filt, resamplings, distinct, draws, peak = in_child(one_origin, plan, Z, origin, n)
         sims = n * (1 + resamplings)
         rate = sims / filt
